@@ -1,0 +1,667 @@
+"""Every change to communities, memberships, invitations, profiles and tokens.
+
+Each function is one verb. It asks ``community.permissions`` whether the
+actor may do it (raising ``PermissionDenied``/``Http404`` with a clear
+message), validates and writes inside one transaction, records the activity,
+and on commit publishes the real-time event and the domain signal. Views,
+the API, consumers, commands and tests call these; nothing else saves these
+models.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community import activity, permissions, signals
+from community.middleware import SESSION_LANGUAGE_KEY
+from community.models import (
+    ApiToken,
+    Community,
+    Invitation,
+    Membership,
+    Profile,
+    ProfileField,
+    ProfileFieldValue,
+)
+from community.permissions import Forbidden
+from realtime import publish
+
+Role = Membership.Role
+State = Membership.State
+INVITATION_SALT = "community.invitation"
+
+
+class Conflict(Exception):
+    """The change collides with the current state (a taken slug...); HTTP 409."""
+
+    def __init__(self, message, code="conflict"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# --- Events -----------------------------------------------------------------
+
+
+def membership_data(membership):
+    return {
+        "community": membership.community.slug,
+        "username": membership.user.username,
+        "role": membership.role,
+        "state": membership.state,
+    }
+
+
+def _announce(membership, *, actor, previous_state, previous_role):
+    """After commit: tell the member, drop streams they lost, signal other apps."""
+    community, user = membership.community, membership.user
+    publish.send_event_on_commit(f"me:{user.pk}", "membership.changed", membership_data(membership))
+    if membership.state == State.PENDING and previous_state is None:
+        publish.send_event_on_commit(
+            f"moderation:{community.slug}", "membership.requested", membership_data(membership)
+        )
+    publish.access_changed_on_commit(user.pk)
+    transaction.on_commit(
+        lambda: signals.membership_changed.send(
+            sender=Membership,
+            membership=membership,
+            community=community,
+            user=user,
+            actor=actor,
+            previous_state=previous_state,
+            previous_role=previous_role,
+        )
+    )
+
+
+def _announce_removed(community, user, *, actor, previous_state, previous_role):
+    data = {"community": community.slug, "username": user.username, "state": "none"}
+    publish.send_event_on_commit(f"me:{user.pk}", "membership.removed", data)
+    publish.access_changed_on_commit(user.pk)
+    transaction.on_commit(
+        lambda: signals.membership_changed.send(
+            sender=Membership,
+            membership=None,
+            community=community,
+            user=user,
+            actor=actor,
+            previous_state=previous_state,
+            previous_role=previous_role,
+        )
+    )
+
+
+def _locked_membership(community, user):
+    """The membership row, locked until commit so that two changes queue."""
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("community", "user")
+        .filter(community=community, user=user)
+        .first()
+    )
+    permissions.remember_membership(community, user, membership)
+    return membership
+
+
+def _target(community, user):
+    membership = _locked_membership(community, user)
+    if membership is None:
+        raise Forbidden(_("This person is not a member of this community."), code="not_a_member")
+    return membership
+
+
+# --- Communities ------------------------------------------------------------
+
+
+def _validate_choices(**fields):
+    choices = {
+        "kind": Community.Kind.values,
+        "visibility": Community.Visibility.values,
+        "join_policy": Community.JoinPolicy.values,
+    }
+    errors = {
+        name: _("Choose one of: %(choices)s.") % {"choices": ", ".join(choices[name])}
+        for name, value in fields.items()
+        if value is not None and value not in choices[name]
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_community(actor, *, slug, name, kind, visibility, join_policy, description=""):
+    """Create a community; its creator becomes its first manager. Site staff only."""
+    permissions.check_create_community(actor)
+    community = Community(
+        slug=slug,
+        name=name,
+        kind=kind,
+        visibility=visibility,
+        join_policy=join_policy,
+        description=description,
+        created_by=actor,
+    )
+    community.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            community.save()
+            membership = Membership.objects.create(
+                community=community,
+                user=actor,
+                role=Role.MANAGER,
+                state=State.ACTIVE,
+                joined_at=timezone.now(),
+            )
+            activity.record("community.created", actor=actor, community=community, obj=community)
+            _announce(membership, actor=actor, previous_state=None, previous_role=None)
+            transaction.on_commit(
+                lambda: signals.community_created.send(
+                    sender=Community, community=community, actor=actor
+                )
+            )
+    except IntegrityError:
+        raise Conflict(
+            _("A community with the address “%(slug)s” already exists.") % {"slug": slug},
+            code="slug_taken",
+        ) from None
+    return community
+
+
+def update_community(actor, community, **changes):
+    """Change a community's name, description, kind, visibility or join policy. Managers."""
+    permissions.check_manage(actor, community)
+    allowed = {"name", "description", "kind", "visibility", "join_policy"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    _validate_choices(
+        **{k: v for k, v in changes.items() if k in {"kind", "visibility", "join_policy"}}
+    )
+    with transaction.atomic():
+        community = Community.objects.select_for_update().get(pk=community.pk)
+        before = {field: getattr(community, field) for field in changes}
+        for field, value in changes.items():
+            setattr(community, field, value)
+        community.full_clean(validate_unique=False)
+        community.save(update_fields=[*changes])
+        activity.record(
+            "community.updated",
+            actor=actor,
+            community=community,
+            obj=community,
+            before=before,
+            after=changes,
+        )
+        if "visibility" in changes:
+            # Who may read changed: every member's sockets re-check their streams.
+            for user_id in community.memberships.values_list("user_id", flat=True):
+                publish.access_changed_on_commit(user_id)
+    return community
+
+
+# --- Joining and leaving ----------------------------------------------------
+
+
+def usable_invitation_for(user, community):
+    """A pending, unexpired invitation to ``community`` for one of the user's emails."""
+    if not user.is_authenticated:
+        return None
+    emails = {user.email.lower()} if user.email else set()
+    emails |= {
+        e.lower()
+        for e in user.emailaddress_set.filter(verified=True).values_list("email", flat=True)
+    }
+    if not emails:
+        return None
+    candidates = Invitation.objects.filter(
+        community=community,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+    for invitation in candidates:
+        if invitation.email.lower() in emails:
+            return invitation
+    return None
+
+
+def join(actor, community, *, invitation=None):
+    """Join ``community`` per its policy and return the membership.
+
+    Open: active at once. On request: pending until a moderator approves.
+    By invitation: only with a usable invitation, passed in or found for one
+    of the actor's email addresses. An invitation also skips approval.
+    """
+    if invitation is None and community.join_policy != Community.JoinPolicy.OPEN:
+        invitation = usable_invitation_for(actor, community)
+    if invitation is not None and (
+        invitation.community_id != community.pk or not invitation.is_usable
+    ):
+        raise Forbidden(_("This invitation is no longer valid."), code="invalid_invitation")
+    with transaction.atomic():
+        _locked_membership(community, actor)
+        permissions.check_join(actor, community, invitation=invitation)
+        direct = (
+            invitation is not None
+            or community.join_policy == Community.JoinPolicy.OPEN
+            or permissions.is_staff(actor)
+        )
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                membership = Membership.objects.create(
+                    community=community,
+                    user=actor,
+                    role=Role.MEMBER,
+                    state=State.ACTIVE if direct else State.PENDING,
+                    joined_at=now if direct else None,
+                )
+        except IntegrityError:
+            raise Conflict(
+                _("You are already a member of this community."), code="already_member"
+            ) from None
+        permissions.remember_membership(community, actor, membership)
+        if invitation is not None:
+            Invitation.objects.filter(pk=invitation.pk).update(
+                accepted_at=now, accepted_by=actor, nonce=""
+            )
+        activity.record(
+            "membership.joined" if direct else "membership.requested",
+            actor=actor,
+            community=community,
+            target_user=actor,
+            obj=membership,
+            invited=invitation is not None,
+        )
+        _announce(membership, actor=actor, previous_state=None, previous_role=None)
+    return membership
+
+
+def leave(actor, community):
+    """Leave a community, or withdraw a pending request. A ban is not left."""
+    with transaction.atomic():
+        membership = _locked_membership(community, actor)
+        permissions.check_leave(actor, community)
+        if membership.role == Role.MANAGER and membership.state == State.ACTIVE:
+            other_managers = Membership.objects.filter(
+                community=community, role=Role.MANAGER, state=State.ACTIVE
+            ).exclude(pk=membership.pk)
+            others = Membership.objects.filter(community=community, state=State.ACTIVE).exclude(
+                pk=membership.pk
+            )
+            if not other_managers.exists() and others.exists():
+                raise Forbidden(
+                    _("You are this community's last manager: appoint another manager first."),
+                    code="last_manager",
+                )
+        previous_state, previous_role = membership.state, membership.role
+        membership.delete()
+        permissions.remember_membership(community, actor, None)
+        activity.record("membership.left", actor=actor, community=community, target_user=actor)
+        _announce_removed(
+            community,
+            actor,
+            actor=actor,
+            previous_state=previous_state,
+            previous_role=previous_role,
+        )
+
+
+# --- Moderation -------------------------------------------------------------
+
+
+def approve(actor, community, user):
+    """Accept a pending request to join."""
+    with transaction.atomic():
+        membership = _target(community, user)
+        permissions.check_review_request(actor, community, membership)
+        membership.state = State.ACTIVE
+        membership.joined_at = timezone.now()
+        membership.save(update_fields=["state", "joined_at", "updated_at"])
+        activity.record(
+            "membership.approved",
+            actor=actor,
+            community=community,
+            target_user=user,
+            obj=membership,
+        )
+        _announce(
+            membership, actor=actor, previous_state=State.PENDING, previous_role=membership.role
+        )
+    return membership
+
+
+def refuse(actor, community, user):
+    """Turn down a pending request to join."""
+    with transaction.atomic():
+        membership = _target(community, user)
+        permissions.check_review_request(actor, community, membership)
+        membership.delete()
+        activity.record("membership.refused", actor=actor, community=community, target_user=user)
+        _announce_removed(
+            community,
+            user,
+            actor=actor,
+            previous_state=State.PENDING,
+            previous_role=membership.role,
+        )
+
+
+def remove(actor, community, user):
+    """Remove a member without banning them (they may join again per the policy)."""
+    with transaction.atomic():
+        membership = _target(community, user)
+        if membership.state == State.PENDING:
+            permissions.check_review_request(actor, community, membership)
+        else:
+            permissions.check_ban(actor, community, membership)
+        previous_state, previous_role = membership.state, membership.role
+        membership.delete()
+        activity.record("membership.removed", actor=actor, community=community, target_user=user)
+        _announce_removed(
+            community, user, actor=actor, previous_state=previous_state, previous_role=previous_role
+        )
+
+
+def ban(actor, community, user, *, reason=""):
+    """Ban someone from the community, member or not: they can neither read nor rejoin."""
+    with transaction.atomic():
+        membership = _locked_membership(community, user)
+        if membership is None:
+            membership = Membership(community=community, user=user, role=Role.MEMBER)
+            previous_state = previous_role = None
+        else:
+            previous_state, previous_role = membership.state, membership.role
+        permissions.check_ban(actor, community, membership)
+        if membership.state == State.BANNED and membership.pk:
+            return membership
+        membership.state = State.BANNED
+        membership.role = Role.MEMBER
+        membership.ban_reason = reason[:500]
+        membership.save()
+        activity.record(
+            "membership.banned",
+            actor=actor,
+            community=community,
+            target_user=user,
+            obj=membership,
+            reason=reason[:500],
+        )
+        _announce(
+            membership, actor=actor, previous_state=previous_state, previous_role=previous_role
+        )
+    return membership
+
+
+def unban(actor, community, user):
+    """Lift a ban: the person is reinstated as an active member."""
+    with transaction.atomic():
+        membership = _target(community, user)
+        permissions.check_unban(actor, community, membership)
+        membership.state = State.ACTIVE
+        membership.ban_reason = ""
+        membership.joined_at = membership.joined_at or timezone.now()
+        membership.save(update_fields=["state", "ban_reason", "joined_at", "updated_at"])
+        activity.record(
+            "membership.unbanned",
+            actor=actor,
+            community=community,
+            target_user=user,
+            obj=membership,
+        )
+        _announce(
+            membership, actor=actor, previous_state=State.BANNED, previous_role=membership.role
+        )
+    return membership
+
+
+def set_role(actor, community, user, *, role):
+    """Make an active member a member, moderator or manager. Managers only."""
+    if role not in Role.values:
+        raise ValidationError(
+            {"role": _("Choose one of: %(choices)s.") % {"choices": ", ".join(Role.values)}}
+        )
+    with transaction.atomic():
+        membership = _target(community, user)
+        permissions.check_set_role(actor, community, membership, role)
+        previous_role = membership.role
+        if previous_role == role:
+            return membership
+        membership.role = role
+        membership.save(update_fields=["role", "updated_at"])
+        activity.record(
+            "membership.role_changed",
+            actor=actor,
+            community=community,
+            target_user=user,
+            obj=membership,
+            before=previous_role,
+            after=role,
+        )
+        _announce(
+            membership, actor=actor, previous_state=membership.state, previous_role=previous_role
+        )
+    return membership
+
+
+def update_member(actor, community, user, *, state=None, role=None):
+    """Apply a state and/or role change as the API's PATCH expresses it.
+
+    ``state``: "active" approves a pending request or lifts a ban; "banned"
+    bans. ``role``: as ``set_role``. Both may be given; state goes first.
+    """
+    if state is None and role is None:
+        raise ValidationError(_("Give a state or a role to change."))
+    membership = permissions.membership_of(user, community)
+    if state is not None:
+        if state == State.BANNED:
+            membership = ban(actor, community, user)
+        elif state == State.ACTIVE:
+            if membership is None:
+                permissions.check_moderate(actor, community)
+                raise Forbidden(
+                    _("This person is not a member of this community."), code="not_a_member"
+                )
+            if membership.state == State.PENDING:
+                membership = approve(actor, community, user)
+            elif membership.state == State.BANNED:
+                membership = unban(actor, community, user)
+            else:
+                permissions.check_moderate(actor, community)
+        else:
+            raise ValidationError(
+                {"state": _("A member's state can be set to “active” or “banned”.")}
+            )
+    if role is not None:
+        membership = set_role(actor, community, user, role=role)
+    return membership
+
+
+# --- Invitations ------------------------------------------------------------
+
+
+def invitation_token(invitation):
+    return signing.dumps([invitation.pk, invitation.nonce], salt=INVITATION_SALT)
+
+
+def invitation_url(invitation):
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "invitation", args=[invitation_token(invitation)]
+    )
+
+
+def invitation_from_token(token):
+    """Return the invitation a link carries, or None if forged, expired or used."""
+    max_age = timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+    try:
+        pk, nonce = signing.loads(token, salt=INVITATION_SALT, max_age=max_age)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    invitation = Invitation.objects.select_related("community", "invited_by").filter(pk=pk).first()
+    if invitation is None or not nonce or not secrets.compare_digest(invitation.nonce, str(nonce)):
+        return None
+    return invitation if invitation.is_usable else None
+
+
+def invite(actor, community, *, email):
+    """Invite an email address to join; the mail with the link leaves after commit.
+
+    Inviting the same address again replaces the earlier link.
+    """
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": _("Enter a valid email address.")}) from None
+    permissions.check_invite(actor, community)
+    from community.tasks import send_invitation_email
+
+    with transaction.atomic():
+        Invitation.objects.filter(
+            community=community,
+            email__iexact=email,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+        ).update(revoked_at=timezone.now(), nonce="")
+        invitation = Invitation.objects.create(
+            community=community,
+            email=email,
+            invited_by=actor,
+            nonce=secrets.token_hex(16),
+            expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
+        )
+        activity.record(
+            "invitation.sent", actor=actor, community=community, obj=invitation, email=email
+        )
+        transaction.on_commit(lambda: send_invitation_email.enqueue(invitation.pk))
+    return invitation
+
+
+def revoke_invitation(actor, invitation):
+    permissions.check_invite(actor, invitation.community)
+    with transaction.atomic():
+        invitation.revoked_at = timezone.now()
+        invitation.nonce = ""
+        invitation.save(update_fields=["revoked_at", "nonce"])
+        activity.record(
+            "invitation.revoked", actor=actor, community=invitation.community, obj=invitation
+        )
+    return invitation
+
+
+def accept_invitation(actor, invitation):
+    """Join the invitation's community with it. The link works once."""
+    return join(actor, invitation.community, invitation=invitation)
+
+
+# --- Profiles ---------------------------------------------------------------
+
+
+def update_profile(
+    actor,
+    user,
+    *,
+    display_name=None,
+    bio=None,
+    language=None,
+    avatar=None,
+    remove_avatar=False,
+    fields=None,
+    request=None,
+):
+    """Change a member's profile. ``avatar`` is an upload, checked and re-encoded here.
+
+    ``fields`` maps ProfileField keys to values ("" clears one). ``request``,
+    when given, carries the language choice into the session at once.
+    """
+    if actor.pk != user.pk and not permissions.is_staff(actor):
+        raise Forbidden(_("You can only edit your own profile."))
+    from community.images import process_avatar
+
+    profile = Profile.objects.get(user=user)
+    changed = []
+    for name, value in (("display_name", display_name), ("bio", bio), ("language", language)):
+        if value is not None:
+            setattr(profile, name, value.strip() if name != "language" else value)
+            changed.append(name)
+    if avatar is not None:
+        try:
+            processed = process_avatar(avatar)
+        except ValidationError as error:
+            raise ValidationError({"avatar": error.messages}) from None
+    profile.full_clean(exclude=["avatar", "user"])
+    definitions = {field.key: field for field in ProfileField.objects.all()} if fields else {}
+    errors = {}
+    for key, value in (fields or {}).items():
+        field = definitions.get(key)
+        value = (value or "").strip()
+        if field is None:
+            errors[key] = _("Unknown profile field.")
+        elif len(value) > field.max_length:
+            errors[key] = _("At most %(n)d characters.") % {"n": field.max_length}
+        elif value and field.choice_list and value not in field.choice_list:
+            errors[key] = _("Choose one of the proposed answers.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if avatar is not None:
+            old = profile.avatar.name if profile.avatar else None
+            profile.avatar.save(processed.name, processed, save=False)
+            changed.append("avatar")
+            if old:
+                name = old
+                transaction.on_commit(lambda: profile.avatar.storage.delete(name))
+        elif remove_avatar and profile.avatar:
+            name = profile.avatar.name
+            profile.avatar = ""
+            changed.append("avatar")
+            transaction.on_commit(lambda: profile.avatar.storage.delete(name))
+        profile.save(update_fields=[*changed, "updated_at"])
+        for key, value in (fields or {}).items():
+            value = (value or "").strip()
+            if value:
+                ProfileFieldValue.objects.update_or_create(
+                    profile=profile, field=definitions[key], defaults={"value": value}
+                )
+            else:
+                ProfileFieldValue.objects.filter(profile=profile, field=definitions[key]).delete()
+        activity.record("profile.updated", actor=actor, target_user=user, fields=changed)
+    if request is not None and language is not None and actor.pk == user.pk:
+        if language:
+            request.session[SESSION_LANGUAGE_KEY] = language
+        else:
+            request.session.pop(SESSION_LANGUAGE_KEY, None)
+    return profile
+
+
+# --- API tokens -------------------------------------------------------------
+
+
+def create_api_token(actor, user, *, name=""):
+    """Create a bearer token for ``user``; return (token, key). The key is shown once."""
+    if actor.pk != user.pk and not permissions.is_staff(actor):
+        raise Forbidden(_("Only site staff can create tokens for other members."))
+    key = "bcm_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user, name=name[:80], prefix=key[4:12], key_hash=ApiToken.hash_key(key)
+        )
+        activity.record("api_token.created", actor=actor, target_user=user, obj=token)
+    return token, key
+
+
+def revoke_api_token(actor, token):
+    if actor.pk != token.user_id and not permissions.is_staff(actor):
+        raise Forbidden(_("You can only revoke your own tokens."))
+    with transaction.atomic():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        activity.record("api_token.revoked", actor=actor, target_user=token.user, obj=token)
+    return token

@@ -1,0 +1,121 @@
+"""Django admin for site staff. Membership changes made here skip the actions'
+events and signals, so the admin edits memberships read-only; staff change
+them through the community pages or the API."""
+
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from community.models import (
+    Activity,
+    ApiToken,
+    Community,
+    Invitation,
+    Membership,
+    Profile,
+    ProfileField,
+    User,
+)
+
+# The admin login goes through allauth's rate limits too.
+admin.site.login = secure_admin_login(admin.site.login)
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    fields = ["display_name", "bio", "language", "avatar"]
+
+
+@admin.register(User)
+class MemberAdmin(UserAdmin):
+    inlines = [ProfileInline]
+    list_display = ["username", "email", "is_staff", "is_active", "date_joined"]
+    search_fields = ["username", "email", "profile__display_name"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["user", "role", "state", "joined_at"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Community)
+class CommunityAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "kind", "visibility", "join_policy", "created_at"]
+    list_filter = ["kind", "visibility", "join_policy"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["created_at", "created_by"]
+    inlines = [MembershipInline]
+
+    def has_add_permission(self, request):
+        # Created through the site ("New community") so that a manager is appointed.
+        return False
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "community", "role", "state", "joined_at"]
+    list_filter = ["role", "state", "community"]
+    search_fields = ["user__username", "community__slug"]
+    list_select_related = ["user", "community"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ProfileField)
+class ProfileFieldAdmin(admin.ModelAdmin):
+    list_display = ["label", "key", "is_public", "position"]
+    list_editable = ["position"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "community", "invited_by", "created_at", "expires_at", "accepted_at"]
+    list_select_related = ["community", "invited_by"]
+    exclude = ["nonce"]
+    readonly_fields = [
+        "community",
+        "email",
+        "invited_by",
+        "created_at",
+        "accepted_by",
+        "accepted_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
+    list_select_related = ["user"]
+    exclude = ["key_hash"]
+    readonly_fields = ["user", "prefix", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "verb", "actor", "community", "target_user"]
+    list_filter = ["verb"]
+    list_select_related = ["actor", "community", "target_user"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,386 @@
+"""API endpoints for the caller, communities, memberships, invitations and members."""
+
+from datetime import datetime
+from typing import Literal
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+
+from community import actions, permissions, queries
+from community.apisite import ANY_AUTH
+from community.models import Membership, User
+
+router = Router(tags=["communities"])
+
+Kind = Literal["discussion", "support", "ideas", "club"]
+Visibility = Literal["public", "private", "hidden"]
+JoinPolicy = Literal["open", "request", "invite"]
+RoleName = Literal["member", "moderator", "manager"]
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+# --- Schemas ------------------------------------------------------------------
+
+
+class ViewerMembership(Schema):
+    role: str
+    state: str
+
+
+class CommunityOut(Schema):
+    slug: str
+    name: str
+    description: str
+    kind: str
+    visibility: str
+    join_policy: str
+    member_count: int
+    created_at: datetime
+    url: str
+    membership: ViewerMembership | None = Field(
+        None, description="The caller's own membership, if any."
+    )
+
+
+class CommunityIn(Schema):
+    slug: str = Field(..., min_length=2, max_length=50, pattern=SLUG_PATTERN)
+    name: str = Field(..., min_length=1, max_length=80)
+    kind: Kind = "discussion"
+    visibility: Visibility = "public"
+    join_policy: JoinPolicy = "open"
+    description: str = Field("", max_length=2000)
+
+
+class CommunityPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=80)
+    kind: Kind | None = None
+    visibility: Visibility | None = None
+    join_policy: JoinPolicy | None = None
+    description: str | None = Field(None, max_length=2000)
+
+
+class MembershipOut(Schema):
+    community: str
+    username: str
+    display_name: str
+    role: str
+    state: str
+    joined_at: datetime | None
+    level: int | None = None
+    badges: list = []
+
+
+class MembershipPage(Schema):
+    items: list[MembershipOut]
+    next: str | None
+
+
+class CommunityPage(Schema):
+    items: list[CommunityOut]
+    next: str | None = None
+
+
+class MemberPatch(Schema):
+    state: Literal["active", "banned"] | None = None
+    role: RoleName | None = None
+
+
+class InvitationIn(Schema):
+    email: str = Field(..., max_length=254)
+
+
+class InvitationOut(Schema):
+    id: int
+    community: str
+    email: str
+    status: str
+    created_at: datetime
+    expires_at: datetime
+    url: str | None = Field(
+        None, description="The link, for integrations that send their own mail."
+    )
+
+
+class LeaveOut(Schema):
+    community: str
+    username: str
+    state: Literal["none"] = "none"
+
+
+class MyMembership(Schema):
+    community: str
+    name: str
+    role: str
+    state: str
+
+
+class MeOut(Schema):
+    username: str
+    email: str
+    display_name: str
+    avatar_url: str
+    bio: str
+    language: str
+    is_staff: bool
+    memberships: list[MyMembership]
+    unread: dict
+
+
+class MemberOut(Schema):
+    username: str
+    display_name: str
+    avatar_url: str
+    bio: str
+    joined_at: datetime
+    fields: dict
+    communities: list[MyMembership]
+    badges: list
+    levels: dict
+    endorsements: list
+
+
+# --- Shaping ------------------------------------------------------------------
+
+
+def community_out(request, community):
+    """Precondition: ``community`` comes from ``queries`` (annotated with member_count)."""
+    membership = permissions.membership_of(request.user, community)
+    return {
+        "slug": community.slug,
+        "name": community.name,
+        "description": community.description,
+        "kind": community.kind,
+        "visibility": community.visibility,
+        "join_policy": community.join_policy,
+        "member_count": community.member_count,
+        "created_at": community.created_at,
+        "url": request.build_absolute_uri(community.get_absolute_url()),
+        "membership": {"role": membership.role, "state": membership.state} if membership else None,
+    }
+
+
+def membership_out(membership):
+    return {
+        "community": membership.community.slug,
+        "username": membership.user.username,
+        "display_name": membership.user.profile.name,
+        "role": membership.role,
+        "state": membership.state,
+        "joined_at": membership.joined_at,
+        "level": None,
+        "badges": [],
+    }
+
+
+def _community(request, slug):
+    return queries.community_for(request.user, slug)
+
+
+# --- The caller ---------------------------------------------------------------
+
+
+@router.get("/me", response=MeOut, tags=["members"])
+def me(request):
+    """The caller: profile, memberships and unread counts."""
+    user = request.user
+    profile = user.profile
+    return {
+        "username": user.username,
+        "email": user.email,
+        "display_name": profile.name,
+        "avatar_url": request.build_absolute_uri(profile.avatar_url) if profile.avatar else "",
+        "bio": profile.bio,
+        "language": profile.language,
+        "is_staff": permissions.is_staff(user),
+        "memberships": [
+            {
+                "community": m.community.slug,
+                "name": m.community.name,
+                "role": m.role,
+                "state": m.state,
+            }
+            for m in queries.memberships_of(user)
+        ],
+        # Filled by the forums app (threads with unread posts, notifications).
+        "unread": {"notifications": 0, "threads": 0},
+    }
+
+
+# --- Communities --------------------------------------------------------------
+
+
+@router.get("/communities", response=CommunityPage, auth=ANY_AUTH)
+def list_communities(request):
+    """The communities the caller may see (hidden ones only to their members)."""
+    return {"items": [community_out(request, c) for c in queries.visible_communities(request.user)]}
+
+
+@router.post("/communities", response={201: CommunityOut})
+def create_community(request, payload: CommunityIn):
+    """Create a community (site staff). Its creator becomes its first manager."""
+    community = actions.create_community(request.user, **payload.dict())
+    return 201, community_out(request, queries.community_for(request.user, community.slug))
+
+
+@router.get("/communities/{slug}", response=CommunityOut, auth=ANY_AUTH)
+def get_community(request, slug: str):
+    return community_out(request, _community(request, slug))
+
+
+@router.patch("/communities/{slug}", response=CommunityOut)
+def update_community(request, slug: str, payload: CommunityPatch):
+    """Change a community's settings (its managers)."""
+    community = _community(request, slug)
+    changes = payload.dict(exclude_unset=True, exclude_none=True)
+    if changes:
+        actions.update_community(request.user, community, **changes)
+    return community_out(request, _community(request, slug))
+
+
+@router.post("/communities/{slug}/join", response=MembershipOut)
+def join(request, slug: str):
+    """Join per the community's policy: active at once, pending approval, or by invitation."""
+    community = _community(request, slug)
+    return membership_out(actions.join(request.user, community))
+
+
+@router.post("/communities/{slug}/leave", response=LeaveOut)
+def leave(request, slug: str):
+    """Leave the community or withdraw a pending request."""
+    community = _community(request, slug)
+    actions.leave(request.user, community)
+    return {"community": community.slug, "username": request.user.username}
+
+
+@router.get("/communities/{slug}/members", response=MembershipPage, auth=ANY_AUTH)
+def list_members(
+    request,
+    slug: str,
+    state: Literal["active", "pending", "banned"] = "active",
+    role: RoleName | None = None,
+    cursor: int | None = None,
+    limit: int = Field(50, ge=1, le=200),
+):
+    """Members with role, level and badges, in join order; ``next`` is the next page's cursor.
+
+    Pending requests and bans are listed to moderators only.
+    """
+    community = _community(request, slug)
+    permissions.check_read(request.user, community)
+    if state != "active":
+        permissions.check_moderate(request.user, community)
+    rows, next_cursor = queries.members(
+        community, after=cursor, limit=limit, state=state, role=role
+    )
+    return {
+        "items": [membership_out(m) for m in rows],
+        "next": str(next_cursor) if next_cursor else None,
+    }
+
+
+@router.get("/communities/{slug}/members/{username}", response=MembershipOut, auth=ANY_AUTH)
+def get_member(request, slug: str, username: str):
+    community = _community(request, slug)
+    permissions.check_read(request.user, community)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user__profile", "community"),
+        community=community,
+        user__username=username,
+        state=Membership.State.ACTIVE,
+    )
+    return membership_out(membership)
+
+
+@router.patch("/communities/{slug}/members/{username}", response=MembershipOut)
+def update_member(request, slug: str, username: str, payload: MemberPatch):
+    """Approve a request (`state: active`), ban or lift a ban, set a role.
+
+    Moderators approve and ban members; managers also ban moderators and set roles.
+    """
+    community = _community(request, slug)
+    permissions.check_moderate(request.user, community)
+    target = get_object_or_404(User, username=username)
+    if permissions.membership_of(target, community) is None and payload.state != "banned":
+        raise Http404(_("This person is not a member of this community."))
+    membership = actions.update_member(
+        request.user, community, target, state=payload.state, role=payload.role
+    )
+    membership = Membership.objects.select_related("user__profile", "community").get(
+        pk=membership.pk
+    )
+    return membership_out(membership)
+
+
+@router.delete("/communities/{slug}/members/{username}", response=LeaveOut)
+def remove_member(request, slug: str, username: str):
+    """Refuse a pending request or remove a member without banning them."""
+    community = _community(request, slug)
+    permissions.check_moderate(request.user, community)
+    target = get_object_or_404(User, username=username)
+    if permissions.membership_of(target, community) is None:
+        raise Http404(_("This person is not a member of this community."))
+    actions.remove(request.user, community, target)
+    return {"community": community.slug, "username": target.username}
+
+
+# --- Invitations ----------------------------------------------------------------
+
+
+def invitation_out(request, invitation, *, with_url=False):
+    return {
+        "id": invitation.pk,
+        "community": invitation.community.slug,
+        "email": invitation.email,
+        "status": invitation.status,
+        "created_at": invitation.created_at,
+        "expires_at": invitation.expires_at,
+        "url": actions.invitation_url(invitation) if with_url and invitation.is_usable else None,
+    }
+
+
+@router.post("/communities/{slug}/invitations", response={201: InvitationOut})
+def invite(request, slug: str, payload: InvitationIn):
+    """Invite an email address (managers). The invitee gets a link by mail."""
+    community = _community(request, slug)
+    invitation = actions.invite(request.user, community, email=payload.email)
+    return 201, invitation_out(request, invitation, with_url=True)
+
+
+@router.get("/communities/{slug}/invitations", response=list[InvitationOut])
+def list_invitations(request, slug: str):
+    community = _community(request, slug)
+    permissions.check_invite(request.user, community)
+    return [invitation_out(request, i) for i in queries.invitations(community)]
+
+
+# --- Members --------------------------------------------------------------------
+
+
+@router.get("/members/{username}", response=MemberOut, auth=ANY_AUTH, tags=["members"])
+def get_profile(request, username: str):
+    """A member's public profile; communities listed are those the caller may see."""
+    member = queries.member_profile(request.user, username)
+    profile = member.profile
+    return {
+        "username": member.username,
+        "display_name": profile.name,
+        "avatar_url": request.build_absolute_uri(profile.avatar_url) if profile.avatar else "",
+        "bio": profile.bio,
+        "joined_at": member.date_joined,
+        "fields": {value.field.key: value.value for value in member.visible_fields},
+        "communities": [
+            {
+                "community": m.community.slug,
+                "name": m.community.name,
+                "role": m.role,
+                "state": m.state,
+            }
+            for m in member.visible_memberships
+        ],
+        # Filled by the badges app.
+        "badges": [],
+        "levels": {},
+        "endorsements": [],
+    }

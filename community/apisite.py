@@ -1,0 +1,213 @@
+"""The REST API's frame: ``/api/v1/``, its authentication and its JSON errors.
+
+Every error is ``{"detail": "...", "code": "..."}`` with a 4xx status (or a
+logged 500 with the same shape): validation errors, unknown paths, wrong
+methods and uncaught exceptions included. Each app adds its router here.
+
+Authentication, tried in order: ``Authorization: Bearer <token>`` (an
+invalid or revoked token is a 401, never a fallback to anonymous), then the
+browser session (with Django's CSRF check on unsafe methods), then, on
+endpoints that allow it, anonymous.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Router
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.throttling import UserRateThrottle
+from ninja.utils import check_csrf
+
+from community.actions import Conflict
+from community.models import ApiToken
+
+logger = logging.getLogger(__name__)
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+STATUS_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "rate_limited",
+}
+
+
+class BearerTokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        token_row = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=ApiToken.hash_key(token), revoked_at__isnull=True)
+            .first()
+        )
+        if token_row is None or not token_row.user.is_active:
+            raise AuthenticationError(401, _("Invalid or revoked API token."))
+        now = timezone.now()
+        if token_row.last_used_at is None or (now - token_row.last_used_at).total_seconds() > 60:
+            # Bookkeeping, at most once a minute per token; not a domain change.
+            ApiToken.objects.filter(pk=token_row.pk).update(last_used_at=now)
+        request.user = token_row.user
+        return token_row.user
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser's session. Anonymous falls through; CSRF is checked on writes."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request):
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request, key):
+        if not request.user.is_authenticated:
+            return None
+        if request.method not in SAFE_METHODS and check_csrf(request):
+            raise HttpError(403, _("CSRF check failed: send the X-CSRFToken header."))
+        return request.user
+
+
+class Anonymous:
+    """Lets a request through unauthenticated, on endpoints anyone may read."""
+
+    def __call__(self, request):
+        return "anonymous"
+
+
+bearer_auth = BearerTokenAuth()
+session_auth = SessionAuth()
+MEMBER_AUTH = [bearer_auth, session_auth]
+ANY_AUTH = [bearer_auth, session_auth, Anonymous()]
+
+api = NinjaAPI(
+    title=f"{settings.BRAND_NAME} community API",
+    version="1",
+    description=(
+        "Micro-communities, memberships, threads and posts, profiles and KPIs. "
+        "Authenticate with `Authorization: Bearer <token>` (see `manage.py create_api_token`) "
+        "or the browser session. Errors are JSON `{detail, code}`."
+    ),
+    urls_namespace="api-v1",
+    auth=MEMBER_AUTH,
+    throttle=[UserRateThrottle(settings.API_RATE_LIMIT)],
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def error(request, status, detail, code=None, **extra):
+    return api.create_response(
+        request,
+        {"detail": detail, "code": code or STATUS_CODES.get(status, "error"), **extra},
+        status=status,
+    )
+
+
+def _location(loc):
+    parts = [str(part) for part in loc if part not in ("body", "query", "path", "payload")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request, exc):
+    errors = [
+        {"field": _location(item.get("loc", ())), "message": item.get("msg", "")}
+        for item in exc.errors
+    ]
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    return error(
+        request,
+        422,
+        _("Invalid input. %(summary)s") % {"summary": summary},
+        "invalid",
+        errors=errors,
+    )
+
+
+@api.exception_handler(DjangoValidationError)
+def on_domain_validation_error(request, exc):
+    if hasattr(exc, "error_dict"):
+        errors = [
+            {"field": field, "message": message}
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    else:
+        errors = [{"field": "body", "message": message} for message in exc.messages]
+    summary = "; ".join(
+        e["message"] if e["field"] in ("body", "__all__") else f"{e['field']}: {e['message']}"
+        for e in errors[:5]
+    )
+    return error(request, 422, summary, "invalid", errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, exc):
+    message = exc.message if exc.message != "Unauthorized" else _("Authentication required.")
+    response = error(request, 401, message, "not_authenticated")
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc):
+    response = error(request, exc.status_code, str(exc.message))
+    if exc.status_code == 429:
+        response["Retry-After"] = "60"
+    return response
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    message = str(exc) if exc.args and str(exc) else _("Not found.")
+    return error(request, 404, message, "not_found")
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request, exc):
+    message = str(exc) or _("You may not do this.")
+    return error(request, 403, message, getattr(exc, "code", "forbidden"))
+
+
+@api.exception_handler(Conflict)
+def on_conflict(request, exc):
+    return error(request, 409, exc.message, exc.code)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc):
+    logger.exception("Unhandled API error on %s %s", request.method, request.path)
+    return error(request, 500, _("Something went wrong on our side."), "server_error")
+
+
+def add_routers():
+    """Mount every app's router, then the catch-all that answers JSON 404s."""
+    from community.api import router as community_router
+
+    api.add_router("", community_router)
+
+    fallback = Router()
+
+    @fallback.api_operation(
+        ["GET", "POST", "PUT", "PATCH", "DELETE"],
+        "/{path:rest}",
+        include_in_schema=False,
+        auth=ANY_AUTH,
+    )
+    def unknown_path(request, rest: str):
+        raise Http404(_("No such API endpoint."))
+
+    api.add_router("", fallback)
+
+
+add_routers()

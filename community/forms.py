@@ -1,0 +1,124 @@
+"""Forms for the community pages. They validate input; the actions write."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from community.models import Community, Membership, Profile
+from community.validators import validate_display_name
+
+
+class SignupExtraForm(forms.Form):
+    """Fields allauth's signup form gains (ACCOUNT_SIGNUP_FORM_CLASS)."""
+
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=60,
+        required=False,
+        validators=[validate_display_name],
+        help_text=_("How your name appears to others. You can change it later."),
+    )
+
+    def signup(self, request, user):
+        name = self.cleaned_data.get("display_name", "").strip()
+        if name:
+            Profile.objects.filter(user=user).update(display_name=name)
+
+
+def apply_errors(form, error):
+    """Put an action's ValidationError next to the fields it names."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("Display name"), max_length=60, required=False, validators=[validate_display_name]
+    )
+    bio = forms.CharField(
+        label=_("About me"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), choices=Profile.Language.choices, required=False
+    )
+    avatar = forms.FileField(
+        label=_("Avatar"),
+        required=False,
+        help_text=_("A JPEG, PNG, GIF or WebP image, at most 5 MB. It is cropped to a square."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}
+        ),
+    )
+    remove_avatar = forms.BooleanField(label=_("Remove my avatar"), required=False)
+
+    def __init__(self, *args, profile_fields=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.profile_fields = list(profile_fields)
+        for field in self.profile_fields:
+            name = f"field_{field.key}"
+            if field.choice_list:
+                self.fields[name] = forms.ChoiceField(
+                    label=field.label,
+                    help_text=field.help_text,
+                    required=False,
+                    choices=[("", "—"), *((c, c) for c in field.choice_list)],
+                )
+            else:
+                self.fields[name] = forms.CharField(
+                    label=field.label,
+                    help_text=field.help_text,
+                    required=False,
+                    max_length=field.max_length,
+                )
+
+    def custom_values(self):
+        return {f.key: self.cleaned_data.get(f"field_{f.key}", "") for f in self.profile_fields}
+
+    def add_error(self, field, error):
+        if field and field not in self.fields and f"field_{field}" in self.fields:
+            field = f"field_{field}"
+        super().add_error(field, error)
+
+
+class CommunityForm(forms.ModelForm):
+    class Meta:
+        model = Community
+        fields = ["name", "description", "kind", "visibility", "join_policy"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "kind": forms.RadioSelect,
+            "visibility": forms.RadioSelect,
+            "join_policy": forms.RadioSelect,
+        }
+
+
+class CommunityCreateForm(CommunityForm):
+    class Meta(CommunityForm.Meta):
+        fields = ["name", "slug", "description", "kind", "visibility", "join_policy"]
+        help_texts = {"slug": _("The community's address: letters, digits and hyphens.")}
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+
+
+class BanForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (kept for moderators)"), max_length=500, required=False
+    )
+
+
+def clean_or_error(form):
+    if not form.is_valid():
+        raise ValidationError(form.errors)
+    return form.cleaned_data

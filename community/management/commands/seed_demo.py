@@ -1,0 +1,143 @@
+"""Seed the demo brand: communities, people and their roles. Safe to run again."""
+
+from allauth.account.models import EmailAddress
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from community import actions, permissions
+from community.models import Community, Membership, Profile, ProfileField, User
+
+DEMO_PASSWORD = "demo-community-2026"
+
+PEOPLE = [
+    # username, email, display name, language, staff
+    ("admin", "admin@example.com", "Camille (Velora staff)", "fr", True),
+    ("manon", "manon@example.com", "Manon Lefèvre", "fr", False),
+    ("theo", "theo@example.com", "Théo Martin", "fr", False),
+    ("alice", "alice@example.com", "Alice Smith", "en", False),
+    ("bruno", "bruno@example.com", "Bruno Garcia", "fr", False),
+    ("chloe", "chloe@example.com", "Chloé Bernard", "fr", False),
+    ("david", "david@example.com", "David Chen", "en", False),
+]
+
+COMMUNITIES = [
+    {
+        "slug": "support",
+        "name": "Entraide & SAV",
+        "kind": Community.Kind.SUPPORT,
+        "visibility": Community.Visibility.PRIVATE,
+        "join_policy": Community.JoinPolicy.REQUEST,
+        "description": (
+            "Questions about your Velora bike, repairs, warranty and parts. Our support team "
+            "answers within 15 minutes during opening hours.\n"
+            "Vos questions sur votre vélo Velora : réparations, garantie, pièces détachées."
+        ),
+    },
+    {
+        "slug": "ideas",
+        "name": "Product ideas / Idées produit",
+        "kind": Community.Kind.IDEAS,
+        "visibility": Community.Visibility.PUBLIC,
+        "join_policy": Community.JoinPolicy.OPEN,
+        "description": (
+            "Tell us what the next Velora should do, vote for the ideas you like and follow "
+            "their progress. Proposez, votez, suivez l'avancement."
+        ),
+    },
+    {
+        "slug": "club",
+        "name": "Club Velora",
+        "kind": Community.Kind.CLUB,
+        "visibility": Community.Visibility.HIDDEN,
+        "join_policy": Community.JoinPolicy.INVITE,
+        "description": (
+            "The riders' club: exclusive rides, early access and offers. Invitation only.\n"
+            "Le club des passionnés : sorties, avant-premières et offres exclusives."
+        ),
+    },
+]
+
+# community slug -> {username: role}; the staff creator is each community's manager.
+ROLES = {
+    "support": {"manon": "manager", "theo": "moderator", "alice": "member", "bruno": "member"},
+    "ideas": {
+        "manon": "manager",
+        "theo": "moderator",
+        "alice": "member",
+        "chloe": "member",
+        "david": "member",
+    },
+    "club": {"manon": "manager", "alice": "member", "chloe": "member"},
+}
+PENDING = {"support": ["chloe", "david"]}
+
+PROFILE_FIELDS = [
+    ("bike", "Favourite Velora model / Modèle préféré", "Urbano\nTrekking\nCargo\nRace"),
+    ("city", "City / Ville", ""),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo brand's communities and accounts (idempotent)."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            people = {spec[0]: self._person(*spec) for spec in PEOPLE}
+            admin = people["admin"]
+            for position, (key, label, choices) in enumerate(PROFILE_FIELDS):
+                ProfileField.objects.get_or_create(
+                    key=key, defaults={"label": label, "choices": choices, "position": position}
+                )
+            for spec in COMMUNITIES:
+                community = Community.objects.filter(slug=spec["slug"]).first()
+                if community is None:
+                    community = actions.create_community(admin, **spec)
+                for username, role in ROLES[spec["slug"]].items():
+                    self._member(admin, community, people[username], role)
+                for username in PENDING.get(spec["slug"], []):
+                    user = people[username]
+                    if permissions.membership_of(user, community) is None:
+                        actions.join(user, community)
+        self.stdout.write(self.style.SUCCESS("Demo brand ready: Velora, with 3 communities."))
+        self.stdout.write(f"Every account's password: {DEMO_PASSWORD}")
+        for username, email, name, _lang, staff in PEOPLE:
+            what = "site staff" if staff else self._roles(username)
+            self.stdout.write(f"  {email:<22} {name:<24} {what}")
+
+    def _person(self, username, email, display_name, language, staff):
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, email=email, is_staff=staff, is_superuser=staff)
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        Profile.objects.filter(user=user, display_name="").update(
+            display_name=display_name, language=language
+        )
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        return user
+
+    def _member(self, admin, community, user, role):
+        membership = permissions.membership_of(user, community)
+        if membership is None:
+            if community.join_policy == Community.JoinPolicy.INVITE:
+                invitation = actions.invite(admin, community, email=user.email)
+                actions.accept_invitation(user, invitation)
+            else:
+                membership = actions.join(user, community)
+                if membership.state == Membership.State.PENDING:
+                    actions.approve(admin, community, user)
+        membership = permissions.membership_of(user, community)
+        if membership.state == Membership.State.ACTIVE and membership.role != role:
+            actions.set_role(admin, community, user, role=role)
+
+    def _roles(self, username):
+        roles = [
+            f"{role} of {slug}"
+            for slug, people in ROLES.items()
+            for name, role in people.items()
+            if name == username
+        ]
+        roles += [f"pending in {slug}" for slug, names in PENDING.items() if username in names]
+        return ", ".join(roles)

@@ -1,0 +1,70 @@
+from django.utils import translation
+
+SESSION_LANGUAGE_KEY = "member_language"
+
+
+class MemberLanguageMiddleware:
+    """Speak the member's chosen language, else what LocaleMiddleware picked.
+
+    The choice is copied into the session at login and on profile save
+    (``community.receivers``, ``community.actions.update_profile``), so no
+    query is spent on it per request. Must come after AuthenticationMiddleware
+    and LocaleMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = (
+            request.session.get(SESSION_LANGUAGE_KEY) if hasattr(request, "session") else None
+        )
+        if language and translation.check_for_language(language):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)
+
+
+class ApiJsonErrorsMiddleware:
+    """Under /api/, answer errors that Django itself produced as JSON too.
+
+    django-ninja turns the errors it sees into JSON (community.apisite), but
+    a wrong method (405), a request Django refuses before routing (400) or a
+    crash outside an operation come back as HTML; an integration must only
+    ever have to parse ``{"detail", "code"}``.
+    """
+
+    CODES = {
+        400: "bad_request",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "too_large",
+        500: "server_error",
+    }
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code in self.CODES
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            from django.http import JsonResponse
+
+            code = self.CODES[response.status_code]
+            detail = {
+                405: "Method not allowed on this endpoint.",
+                404: "No such API endpoint.",
+                500: "Something went wrong on our side.",
+            }.get(response.status_code, "Bad request.")
+            json_response = JsonResponse(
+                {"detail": detail, "code": code}, status=response.status_code
+            )
+            if response.status_code == 405 and response.has_header("Allow"):
+                json_response["Allow"] = response["Allow"]
+            return json_response
+        return response

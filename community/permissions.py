@@ -1,0 +1,295 @@
+"""Who may see what, and who may do what, in a community.
+
+This module is the only place that decides visibility: pages, the API,
+WebSocket subscriptions, search, feeds, notifications, CMS audiences and KPI
+exports all ask it. Other apps' ``permissions.py`` add rules about their own
+objects on top and never decide visibility again.
+
+It speaks three ways (as Misago does):
+
+- ``can_*(user, community, ...)`` predicates return a bool, for templates;
+- ``check_*`` raise ``Http404`` (you may not know it exists) or
+  ``PermissionDenied`` with a message that says why;
+- ``filter_*`` narrow a queryset.
+
+A hidden community answers "not found" to whoever may not see it, exactly as
+a community that does not exist does.
+
+The viewer's membership is looked up once per community object and kept on
+it (``community._membership_cache``); ``community.queries`` can prefetch it
+for a whole list with ``with_viewer_membership``.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from community.models import Community, Membership
+
+Role = Membership.Role
+State = Membership.State
+Visibility = Community.Visibility
+JoinPolicy = Community.JoinPolicy
+
+ROLE_RANK = {Role.MEMBER: 0, Role.MODERATOR: 1, Role.MANAGER: 2}
+
+
+class Forbidden(PermissionDenied):
+    """PermissionDenied with a machine-readable code for API clients."""
+
+    def __init__(self, message, code="forbidden"):
+        super().__init__(message)
+        self.code = code
+
+
+def is_staff(user):
+    return bool(user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
+
+
+def membership_of(user, community):
+    """Return the user's Membership in the community, or None. Cached on the community."""
+    if not user.is_authenticated:
+        return None
+    cache = community.__dict__.setdefault("_membership_cache", {})
+    if user.pk not in cache:
+        cache[user.pk] = Membership.objects.filter(community=community, user=user).first()
+    return cache[user.pk]
+
+
+def remember_membership(community, user, membership):
+    """Record a membership already fetched (by a query or an action) on the community."""
+    community.__dict__.setdefault("_membership_cache", {})[user.pk] = membership
+
+
+def forget_membership(community, user):
+    community.__dict__.get("_membership_cache", {}).pop(user.pk, None)
+
+
+def _active(user, community):
+    membership = membership_of(user, community)
+    return membership if membership is not None and membership.state == State.ACTIVE else None
+
+
+def _role_at_least(user, community, role):
+    if is_staff(user):
+        return True
+    membership = _active(user, community)
+    return membership is not None and ROLE_RANK[membership.role] >= ROLE_RANK[role]
+
+
+# --- Visibility -------------------------------------------------------------
+
+
+def can_see_community(user, community):
+    """May the user know that the community exists (directory, its home page)?"""
+    if community.visibility != Visibility.HIDDEN or is_staff(user):
+        return True
+    return _active(user, community) is not None
+
+
+def can_read(user, community):
+    """May the user read the community's content (threads, posts, members)?"""
+    if is_staff(user):
+        return True
+    if community.visibility == Visibility.PUBLIC:
+        return True
+    return _active(user, community) is not None
+
+
+def can_participate(user, community):
+    """May the user post, reply, react or vote in the community?"""
+    return bool(user.is_authenticated and user.is_active) and (
+        is_staff(user) or _active(user, community) is not None
+    )
+
+
+def filter_visible_communities(user, queryset=None):
+    """Narrow communities to those the user may know exist."""
+    queryset = Community.objects.all() if queryset is None else queryset
+    if is_staff(user):
+        return queryset
+    visible = ~Q(visibility=Visibility.HIDDEN)
+    if user.is_authenticated:
+        member = Membership.objects.filter(community=OuterRef("pk"), user=user, state=State.ACTIVE)
+        visible |= Q(Exists(member))
+    return queryset.filter(visible)
+
+
+def filter_readable_communities(user, queryset=None):
+    """Narrow communities to those whose content the user may read."""
+    queryset = Community.objects.all() if queryset is None else queryset
+    if is_staff(user):
+        return queryset
+    readable = Q(visibility=Visibility.PUBLIC)
+    if user.is_authenticated:
+        member = Membership.objects.filter(community=OuterRef("pk"), user=user, state=State.ACTIVE)
+        readable |= Q(Exists(member))
+    return queryset.filter(readable)
+
+
+def check_see_community(user, community):
+    if not can_see_community(user, community):
+        raise Http404(_("No community found."))
+
+
+def check_read(user, community):
+    check_see_community(user, community)
+    if not can_read(user, community):
+        raise Forbidden(
+            _("This community is private: join it to read its content."), code="not_a_member"
+        )
+
+
+def check_participate(user, community):
+    check_see_community(user, community)
+    if not user.is_authenticated:
+        raise Forbidden(_("Sign in to take part."), code="not_authenticated")
+    if can_participate(user, community):
+        return
+    membership = membership_of(user, community)
+    if membership is not None and membership.state == State.BANNED:
+        raise Forbidden(_("You are banned from this community."), code="banned")
+    if membership is not None and membership.state == State.PENDING:
+        raise Forbidden(_("Your request to join is awaiting approval."), code="pending")
+    raise Forbidden(_("Join this community to take part."), code="not_a_member")
+
+
+# --- Joining and leaving ----------------------------------------------------
+
+
+def can_join(user, community, *, invitation=None):
+    try:
+        check_join(user, community, invitation=invitation)
+    except (PermissionDenied, Http404):
+        return False
+    return True
+
+
+def check_join(user, community, *, invitation=None):
+    """Raise unless the user may join (or ask to join) now.
+
+    ``invitation`` is a usable Invitation to this community, if the user
+    holds one; it opens invite-only and hidden communities and skips approval.
+    """
+    if invitation is None:
+        check_see_community(user, community)
+    if not user.is_authenticated:
+        raise Forbidden(_("Sign in to join a community."), code="not_authenticated")
+    membership = membership_of(user, community)
+    if membership is not None:
+        if membership.state == State.BANNED:
+            raise Forbidden(_("You are banned from this community."), code="banned")
+        raise Forbidden(
+            _("You are already a member of this community.")
+            if membership.state == State.ACTIVE
+            else _("Your request to join is already awaiting approval."),
+            code="already_member",
+        )
+    if invitation is not None or is_staff(user):
+        return
+    if community.join_policy == JoinPolicy.INVITE:
+        raise Forbidden(_("This community is by invitation only."), code="invitation_required")
+
+
+def can_leave(user, community):
+    membership = membership_of(user, community)
+    return membership is not None and membership.state in (State.ACTIVE, State.PENDING)
+
+
+def check_leave(user, community):
+    check_see_community(user, community)
+    membership = membership_of(user, community)
+    if membership is None or membership.state == State.BANNED:
+        # A ban is not left by leaving: the banned stay banned.
+        raise Forbidden(_("You are not a member of this community."), code="not_a_member")
+
+
+# --- Moderation and management ----------------------------------------------
+
+
+def can_moderate(user, community):
+    """Approve requests, ban members, curate content."""
+    return _role_at_least(user, community, Role.MODERATOR)
+
+
+def can_manage(user, community):
+    """Edit settings, invite, appoint moderators and managers."""
+    return _role_at_least(user, community, Role.MANAGER)
+
+
+def can_create_community(user):
+    return is_staff(user)
+
+
+def check_create_community(user):
+    if not can_create_community(user):
+        raise Forbidden(_("Only site staff can create communities."))
+
+
+def check_moderate(user, community):
+    check_see_community(user, community)
+    if not can_moderate(user, community):
+        raise Forbidden(_("Only this community's moderators can do this."))
+
+
+def check_manage(user, community):
+    check_see_community(user, community)
+    if not can_manage(user, community):
+        raise Forbidden(_("Only this community's managers can do this."))
+
+
+def check_invite(user, community):
+    check_manage(user, community)
+
+
+def _actor_outranks(actor, community, target):
+    """A moderator acts on members; a manager on moderators and members too."""
+    if is_staff(actor):
+        return True
+    membership = _active(actor, community)
+    if membership is None:
+        return False
+    if membership.role == Role.MANAGER:
+        return target.role != Role.MANAGER
+    return membership.role == Role.MODERATOR and target.role == Role.MEMBER
+
+
+def check_review_request(actor, community, target):
+    """Approve or refuse a pending request."""
+    check_moderate(actor, community)
+    if target.state != State.PENDING:
+        raise Forbidden(_("There is no pending request from this member."), code="not_pending")
+
+
+def check_ban(actor, community, target):
+    """Ban ``target`` (a Membership, or an unsaved one for a non-member)."""
+    check_moderate(actor, community)
+    if target.user_id == actor.pk:
+        raise Forbidden(_("You cannot ban yourself."), code="self")
+    if is_staff(target.user):
+        raise Forbidden(_("Site staff cannot be banned."), code="staff")
+    if not _actor_outranks(actor, community, target):
+        raise Forbidden(_("Only a manager can ban a moderator or a manager."), code="rank")
+
+
+def check_unban(actor, community, target):
+    check_moderate(actor, community)
+    if target.state != State.BANNED:
+        raise Forbidden(_("This member is not banned."), code="not_banned")
+
+
+def check_set_role(actor, community, target, role):
+    check_manage(actor, community)
+    if target.state != State.ACTIVE:
+        raise Forbidden(_("Only active members can be given a role."), code="not_active")
+    if target.user_id == actor.pk and not is_staff(actor):
+        raise Forbidden(_("You cannot change your own role."), code="self")
+
+
+def can_view_members(user, community):
+    return can_read(user, community)
+
+
+def can_view_requests(user, community):
+    return can_moderate(user, community)

@@ -1,0 +1,166 @@
+"""What the community pages and API endpoints read, shaped in a fixed number of queries."""
+
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from community import permissions
+from community.models import Community, Invitation, Membership, ProfileFieldValue, User
+
+State = Membership.State
+
+
+def _with_viewer_membership(queryset, user):
+    """Prefetch the viewer's own membership of each community (one query for the lot)."""
+    if not user.is_authenticated:
+        return queryset
+    return queryset.prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.filter(user=user),
+            to_attr="viewer_memberships",
+        )
+    )
+
+
+def _remember_viewer(communities, user):
+    for community in communities:
+        if user.is_authenticated:
+            memberships = getattr(community, "viewer_memberships", [])
+            permissions.remember_membership(
+                community, user, memberships[0] if memberships else None
+            )
+    return communities
+
+
+def _annotated(queryset):
+    return queryset.annotate(
+        member_count=Count("memberships", filter=Q(memberships__state=State.ACTIVE))
+    )
+
+
+def visible_communities(user):
+    """The communities the user may know of, each with member_count and the viewer's membership."""
+    queryset = permissions.filter_visible_communities(user, _annotated(Community.objects.all()))
+    communities = list(_with_viewer_membership(queryset.order_by("name", "pk"), user))
+    return _remember_viewer(communities, user)
+
+
+def community_for(user, slug):
+    """One community the user may see, or 404 (the same 404 for hidden and missing)."""
+    queryset = _with_viewer_membership(_annotated(Community.objects.filter(slug=slug)), user)
+    community = queryset.first()
+    if community is None:
+        raise Http404(_("No community found."))
+    _remember_viewer([community], user)
+    permissions.check_see_community(user, community)
+    return community
+
+
+def members(community, *, after=None, limit=50, state=State.ACTIVE, role=None):
+    """Memberships in id order from ``after`` (keyset), with user and profile joined.
+
+    Returns (memberships, next_cursor); next_cursor is None on the last page.
+    """
+    queryset = (
+        Membership.objects.filter(community=community, state=state)
+        .select_related("user__profile")
+        .order_by("pk")
+    )
+    if role:
+        queryset = queryset.filter(role=role)
+    if after:
+        queryset = queryset.filter(pk__gt=after)
+    rows = list(queryset[: limit + 1])
+    next_cursor = rows[limit - 1].pk if len(rows) > limit else None
+    for membership in rows:
+        membership.community = community
+    return rows[:limit], next_cursor
+
+
+def staff_of(community):
+    """Active managers and moderators, managers first."""
+    return list(
+        Membership.objects.filter(
+            community=community,
+            state=State.ACTIVE,
+            role__in=[Membership.Role.MANAGER, Membership.Role.MODERATOR],
+        )
+        .select_related("user__profile")
+        .order_by(
+            Case(
+                When(role=Membership.Role.MANAGER, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            "joined_at",
+            "pk",
+        )
+    )
+
+
+def pending_requests(community):
+    return list(
+        Membership.objects.filter(community=community, state=State.PENDING)
+        .select_related("user__profile")
+        .order_by("created_at", "pk")
+    )
+
+
+def banned(community):
+    return list(
+        Membership.objects.filter(community=community, state=State.BANNED)
+        .select_related("user__profile")
+        .order_by("-updated_at", "pk")
+    )
+
+
+def invitations(community, *, limit=100):
+    return list(
+        Invitation.objects.filter(community=community)
+        .select_related("invited_by__profile", "accepted_by")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def member_profile(viewer, username):
+    """A member's profile as the viewer may see it, or 404.
+
+    Lists only the memberships in communities the viewer may know exist, so a
+    hidden community never shows up on someone's profile to an outsider.
+    """
+    user = (
+        User.objects.filter(username=username, is_active=True)
+        .select_related("profile")
+        .prefetch_related(
+            Prefetch(
+                "profile__field_values",
+                queryset=ProfileFieldValue.objects.select_related("field").order_by(
+                    "field__position", "field__pk"
+                ),
+            )
+        )
+        .first()
+    )
+    if user is None:
+        raise Http404(_("No member found."))
+    visible = permissions.filter_visible_communities(viewer)
+    user.visible_memberships = list(
+        Membership.objects.filter(user=user, state=State.ACTIVE, community__in=visible)
+        .select_related("community")
+        .order_by("community__name")
+    )
+    own = viewer.is_authenticated and viewer.pk == user.pk
+    user.visible_fields = [
+        value
+        for value in user.profile.field_values.all()
+        if value.field.is_public or own or permissions.is_staff(viewer)
+    ]
+    return user
+
+
+def memberships_of(user):
+    """The user's own memberships (any state), with their communities."""
+    return list(
+        Membership.objects.filter(user=user).select_related("community").order_by("community__name")
+    )

@@ -1,0 +1,45 @@
+"""Signal receivers that keep accounts, profiles, sessions and sockets in step."""
+
+from allauth.account.signals import user_signed_up
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from community.middleware import SESSION_LANGUAGE_KEY
+from community.models import Profile, User
+from community.validators import validate_display_name
+from realtime.consumers import session_hash
+from realtime.publish import close_user_sockets
+
+
+@receiver(post_save, sender=User, dispatch_uid="community.create_profile")
+def create_profile(sender, instance, created, raw=False, **kwargs):
+    """Every account has a profile, however it was created (signup, admin, shell)."""
+    if created and not raw:
+        Profile.objects.get_or_create(user=instance)
+
+
+@receiver(user_signed_up, dispatch_uid="community.social_display_name")
+def fill_display_name(sender, request, user, **kwargs):
+    name = getattr(user, "_pending_display_name", "")
+    try:
+        validate_display_name(name)
+    except Exception:  # a provider's name with invisible characters is dropped
+        name = ""
+    if name:
+        Profile.objects.filter(user=user, display_name="").update(display_name=name)
+
+
+@receiver(user_logged_in, dispatch_uid="community.session_language")
+def remember_language(sender, request, user, **kwargs):
+    language = Profile.objects.filter(user=user).values_list("language", flat=True).first()
+    if request is not None and hasattr(request, "session") and language:
+        request.session[SESSION_LANGUAGE_KEY] = language
+
+
+@receiver(user_logged_out, dispatch_uid="community.close_sockets")
+def close_sockets(sender, request, user, **kwargs):
+    """Logging out closes the WebSockets opened with that session (sent before flush)."""
+    if user is None or request is None or not hasattr(request, "session"):
+        return
+    close_user_sockets(user.pk, session_key_hash=session_hash(request.session.session_key))

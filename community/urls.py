@@ -1,0 +1,45 @@
+"""The site's URLs: pages, accounts, API, admins. /ws/ is routed in community/asgi.py."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.i18n import JavaScriptCatalog
+from django.views.static import serve
+from wagtail import urls as wagtail_urls  # noqa: F401  (mounted by the CMS issue)
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from community import views
+from community.apisite import api
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("communities/new/", views.community_create, name="community_create"),
+    path("c/<slug:slug>/", views.community_detail, name="community"),
+    path("c/<slug:slug>/join/", views.community_join, name="community_join"),
+    path("c/<slug:slug>/leave/", views.community_leave, name="community_leave"),
+    path("c/<slug:slug>/members/", views.community_members, name="community_members"),
+    path("c/<slug:slug>/moderation/", views.community_moderation, name="community_moderation"),
+    path("c/<slug:slug>/invitations/", views.community_invitations, name="community_invitations"),
+    path("c/<slug:slug>/settings/", views.community_settings, name="community_settings"),
+    path(
+        "c/<slug:slug>/members/<str:username>/<slug:verb>/",
+        views.member_action,
+        name="member_action",
+    ),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
+    path("u/<str:username>/", views.profile, name="profile"),
+    path("settings/profile/", views.profile_edit, name="profile_edit"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("cms/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+]
+
+if settings.SERVE_MEDIA:
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]

@@ -1,0 +1,162 @@
+"""Names people read: usernames and display names.
+
+A username must not be mistaken for somebody else's. We refuse characters a
+reader cannot see (zero-width, bidirectional overrides, other format
+characters), names that mix scripts (Latin with Cyrillic ``а``), and compare
+every name by its *skeleton*: NFKC, case-folded, each character replaced by
+the representative of its class of look-alikes from Unicode's confusables
+data (UTS #39), so that ``paypal``, ``PayPal``, ``paypaI`` and ``pаypal`` all
+reduce to the same string and only the first one can be registered.
+"""
+
+import re
+import unicodedata
+from functools import cache
+
+from confusable_homoglyphs import categories, confusables
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MinLengthValidator
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
+
+USERNAME_RE = re.compile(r"^[\w.-]+$")
+# Scripts that share no letters, so mixing them in one name is always a trick.
+# "COMMON" covers digits and punctuation, which every script may use.
+NEUTRAL_SCRIPTS = {"COMMON", "INHERITED"}
+
+RESERVED_USERNAMES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "api",
+        "cms",
+        "community",
+        "communities",
+        "everyone",
+        "help",
+        "me",
+        "moderator",
+        "moderators",
+        "mod",
+        "null",
+        "root",
+        "staff",
+        "support",
+        "system",
+        "undefined",
+        "anonymous",
+        "webmaster",
+        "security",
+    }
+)
+
+
+def is_invisible(char):
+    """True for characters that change nothing a reader sees but the bytes.
+
+    Unicode category Cf (format: zero-width space and joiners, bidirectional
+    marks and overrides, soft hyphen...), Cc (controls), Co/Cn (private or
+    unassigned), and the default-ignorable fillers outside Cf.
+    """
+    category = unicodedata.category(char)
+    return category in {"Cf", "Cc", "Co", "Cn", "Cs"} or char in "\u115f\u1160\u3164\uffa0\u034f"
+
+
+# Look-alikes inside ASCII itself (UTS #39 maps these the same way).
+ASCII_LOOKALIKES = str.maketrans({"1": "l", "I": "l", "|": "l", "0": "o", "O": "o"})
+ASCII_SEQUENCES = (("rn", "m"), ("vv", "w"), ("cl", "d"))
+
+
+@cache
+def _to_ascii():
+    """Map each non-ASCII character that looks like an ASCII one to it.
+
+    Taken from the Unicode confusables data (``confusable_homoglyphs`` ships
+    it as a table of look-alikes per character): Cyrillic ``а`` -> ``a``,
+    fullwidth ``ａ`` -> ``a``, mathematical ``𝐚`` -> ``a``...
+    """
+    mapping = {}
+    for char, entries in confusables.confusables_data.items():
+        if len(char) != 1 or char.isascii():
+            continue
+        for entry in entries:
+            glyph = entry["c"].replace("\u200e", "")
+            if len(glyph) == 1 and glyph.isascii() and glyph.isprintable():
+                mapping[ord(char)] = glyph
+                break
+    return mapping
+
+
+def skeleton(name):
+    """Return the string that two confusable names share.
+
+    Precondition: none; any string is accepted and the result is only ever
+    compared, never shown.
+    """
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(c for c in text if not is_invisible(c))
+    text = text.translate(_to_ascii()).translate(ASCII_LOOKALIKES).casefold()
+    text = text.translate(ASCII_LOOKALIKES)
+    for sequence, letter in ASCII_SEQUENCES:
+        text = text.replace(sequence, letter)
+    return unicodedata.normalize("NFC", text)
+
+
+def _scripts(text):
+    scripts = set()
+    for char in text:
+        if char.isalpha():
+            alias = categories.alias(char)
+            if alias not in NEUTRAL_SCRIPTS:
+                scripts.add(alias)
+    return scripts
+
+
+@deconstructible
+class UsernameCharactersValidator:
+    message = _(
+        "Use letters, digits, dots, hyphens and underscores only, starting with a letter or digit."
+    )
+    code = "invalid_username"
+
+    def __call__(self, value):
+        if any(is_invisible(c) for c in value):
+            raise ValidationError(
+                _("Usernames cannot contain invisible or direction-changing characters."),
+                code="invisible_characters",
+            )
+        if unicodedata.normalize("NFKC", value) != value:
+            raise ValidationError(
+                _("Use plain characters: this name contains a compatibility form of a letter."),
+                code="not_normalized",
+            )
+        if not USERNAME_RE.match(value) or not value[0].isalnum():
+            raise ValidationError(self.message, code=self.code)
+        if len(_scripts(value)) > 1:
+            raise ValidationError(
+                _("Usernames cannot mix alphabets (for example Latin and Cyrillic letters)."),
+                code="mixed_scripts",
+            )
+        if skeleton(value) in {skeleton(name) for name in RESERVED_USERNAMES}:
+            raise ValidationError(_("This username is reserved."), code="reserved")
+
+    def __eq__(self, other):
+        return isinstance(other, UsernameCharactersValidator)
+
+
+USERNAME_VALIDATORS = [
+    MinLengthValidator(3),
+    MaxLengthValidator(30),
+    UsernameCharactersValidator(),
+]
+
+
+def validate_display_name(value):
+    """Display names are free text, but never invisible or direction tricks."""
+    if any(is_invisible(c) for c in value):
+        raise ValidationError(
+            _("Display names cannot contain invisible or direction-changing characters."),
+            code="invisible_characters",
+        )
+    if value and not value.strip():
+        raise ValidationError(_("A display name cannot be blank."), code="blank")

@@ -1,0 +1,23 @@
+"""Test settings: the embedded defaults, made fast and quiet.
+
+With DATABASE_URL / REDIS_URL in the environment the same suite runs on
+PostgreSQL and Redis (the production path); see tests/conftest.py.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_VAR_DIR", "var/test")
+os.environ.setdefault("DJANGO_EMAIL_BACKEND", "locmem")
+os.environ.setdefault("DJANGO_TASKS_BACKEND", "immediate")
+
+from community.settings import *  # noqa: F403
+from community.settings import VAR_DIR
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING = {"version": 1, "disable_existing_loggers": False}
+WHITENOISE_AUTOREFRESH = True
