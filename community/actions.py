@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import activity, permissions, signals
+from community.errors import Conflict, Forbidden
 from community.middleware import SESSION_LANGUAGE_KEY
 from community.models import (
     ApiToken,
@@ -31,21 +32,12 @@ from community.models import (
     ProfileField,
     ProfileFieldValue,
 )
-from community.permissions import Forbidden
+from community.validators import is_invisible
 from realtime import publish
 
 Role = Membership.Role
 State = Membership.State
 INVITATION_SALT = "community.invitation"
-
-
-class Conflict(Exception):
-    """The change collides with the current state (a taken slug...); HTTP 409."""
-
-    def __init__(self, message, code="conflict"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 # --- Events -----------------------------------------------------------------
@@ -604,6 +596,8 @@ def update_profile(
         value = (value or "").strip()
         if field is None:
             errors[key] = _("Unknown profile field.")
+        elif any(is_invisible(c) for c in value):
+            errors[key] = _("Remove the control or invisible characters from this text.")
         elif len(value) > field.max_length:
             errors[key] = _("At most %(n)d characters.") % {"n": field.max_length}
         elif value and field.choice_list and value not in field.choice_list:

@@ -6,7 +6,7 @@ from typing import Literal
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from community import actions, permissions, queries
 from community.apisite import ANY_AUTH
@@ -221,7 +221,8 @@ def list_communities(request):
 def create_community(request, payload: CommunityIn):
     """Create a community (site staff). Its creator becomes its first manager."""
     community = actions.create_community(request.user, **payload.dict())
-    return 201, community_out(request, queries.community_for(request.user, community.slug))
+    created = queries.community_for(request.user, community.slug)
+    return Status(201, community_out(request, created))
 
 
 @router.get("/communities/{slug}", response=CommunityOut, auth=ANY_AUTH)
@@ -261,7 +262,7 @@ def list_members(
     state: Literal["active", "pending", "banned"] = "active",
     role: RoleName | None = None,
     cursor: int | None = None,
-    limit: int = Field(50, ge=1, le=200),
+    limit: int = Query(50, ge=1, le=200),
 ):
     """Members with role, level and badges, in join order; ``next`` is the next page's cursor.
 
@@ -345,7 +346,7 @@ def invite(request, slug: str, payload: InvitationIn):
     """Invite an email address (managers). The invitee gets a link by mail."""
     community = _community(request, slug)
     invitation = actions.invite(request.user, community, email=payload.email)
-    return 201, invitation_out(request, invitation, with_url=True)
+    return Status(201, invitation_out(request, invitation, with_url=True))
 
 
 @router.get("/communities/{slug}/invitations", response=list[InvitationOut])

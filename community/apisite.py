@@ -13,7 +13,7 @@ endpoints that allow it, anonymous.
 import logging
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
@@ -25,7 +25,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import UserRateThrottle
 from ninja.utils import check_csrf
 
-from community.actions import Conflict
+from community.errors import Conflict
 from community.models import ApiToken
 
 logger = logging.getLogger(__name__)
@@ -182,6 +182,11 @@ def on_forbidden(request, exc):
 @api.exception_handler(Conflict)
 def on_conflict(request, exc):
     return error(request, 409, exc.message, exc.code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc):
+    return error(request, 413, _("The request body is too large."), "too_large")
 
 
 @api.exception_handler(Exception)

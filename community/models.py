@@ -70,7 +70,9 @@ class Profile(models.Model):
     display_name = models.CharField(
         _("display name"), max_length=60, blank=True, validators=[validators.validate_display_name]
     )
-    bio = models.TextField(_("about me"), max_length=1000, blank=True)
+    bio = models.TextField(
+        _("about me"), max_length=1000, blank=True, validators=[validators.validate_text]
+    )
     avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
     language = models.CharField(
         _("language"), max_length=8, choices=Language.choices, blank=True, default=""
@@ -149,8 +151,10 @@ class Community(models.Model):
         INVITE = "invite", _("Invitation only")
 
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
-    name = models.CharField(_("name"), max_length=80)
-    description = models.TextField(_("description"), max_length=2000, blank=True)
+    name = models.CharField(_("name"), max_length=80, validators=[validators.validate_single_line])
+    description = models.TextField(
+        _("description"), max_length=2000, blank=True, validators=[validators.validate_text]
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.DISCUSSION)
     visibility = models.CharField(
         _("visibility"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC

@@ -25,6 +25,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from community.errors import Conflict, Forbidden
 from community.models import Community, Membership
 
 Role = Membership.Role
@@ -33,14 +34,6 @@ Visibility = Community.Visibility
 JoinPolicy = Community.JoinPolicy
 
 ROLE_RANK = {Role.MEMBER: 0, Role.MODERATOR: 1, Role.MANAGER: 2}
-
-
-class Forbidden(PermissionDenied):
-    """PermissionDenied with a machine-readable code for API clients."""
-
-    def __init__(self, message, code="forbidden"):
-        super().__init__(message)
-        self.code = code
 
 
 def is_staff(user):
@@ -161,7 +154,7 @@ def check_participate(user, community):
 def can_join(user, community, *, invitation=None):
     try:
         check_join(user, community, invitation=invitation)
-    except (PermissionDenied, Http404):
+    except (PermissionDenied, Http404, Conflict):
         return False
     return True
 
@@ -180,7 +173,7 @@ def check_join(user, community, *, invitation=None):
     if membership is not None:
         if membership.state == State.BANNED:
             raise Forbidden(_("You are banned from this community."), code="banned")
-        raise Forbidden(
+        raise Conflict(
             _("You are already a member of this community.")
             if membership.state == State.ACTIVE
             else _("Your request to join is already awaiting approval."),

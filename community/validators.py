@@ -160,3 +160,21 @@ def validate_display_name(value):
         )
     if value and not value.strip():
         raise ValidationError(_("A display name cannot be blank."), code="blank")
+
+
+def validate_single_line(value):
+    """Names and titles: no control characters (NUL, newlines...) and no invisible tricks."""
+    if any(is_invisible(c) for c in value):
+        raise ValidationError(
+            _("Remove the control or invisible characters from this text."),
+            code="invisible_characters",
+        )
+
+
+def validate_text(value):
+    """Longer text: line breaks and tabs are fine, other control characters are not.
+
+    PostgreSQL cannot store NUL, and the others have no business in prose.
+    """
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in value):
+        raise ValidationError(_("Remove the control characters from this text."), code="control")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community import actions, permissions, queries
+from community.errors import Conflict
 from community.forms import (
     BanForm,
     CommunityCreateForm,
@@ -93,7 +94,7 @@ def community_join(request, slug):
         membership = actions.join(request.user, community)
     except PermissionDenied as error:
         messages.error(request, str(error))
-    except actions.Conflict as error:
+    except Conflict as error:
         messages.info(request, error.message)
     else:
         if membership.state == Membership.State.ACTIVE:
@@ -251,7 +252,7 @@ def invitation(request, token):
             actions.accept_invitation(request.user, invitation)
         except PermissionDenied as error:
             messages.error(request, str(error))
-        except actions.Conflict as error:
+        except Conflict as error:
             messages.info(request, error.message)
         else:
             messages.success(request, _("Welcome to %(name)s!") % {"name": community.name})
@@ -288,7 +289,7 @@ def community_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             community = actions.create_community(request.user, **form.cleaned_data)
-        except actions.Conflict as error:
+        except Conflict as error:
             form.add_error("slug", error.message)
         except ValidationError as error:
             apply_errors(form, error)

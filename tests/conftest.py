@@ -1,0 +1,125 @@
+"""Fixtures shared by the whole suite: people, communities, event capture.
+
+Tests marked ``production`` need PostgreSQL and Redis (DATABASE_URL and
+REDIS_URL, which .ci/run sets when those servers answer); elsewhere they are
+skipped with the reason shown.
+"""
+
+import os
+from contextlib import contextmanager
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.cache import cache
+
+from community import actions
+from realtime.streams import group_for
+from tests.factories import UserFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
+    if not missing:
+        return
+    skip = pytest.mark.skip(reason=f"production path: set {' and '.join(missing)}")
+    for item in items:
+        if "production" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate limits and throttles count in the cache: each test starts at zero.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(username="staffer", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def make_user(db):
+    return UserFactory
+
+
+@pytest.fixture
+def make_community(staff):
+    """Create a community through the action, as staff (who becomes its manager)."""
+
+    def make(slug="club", *, visibility="public", join_policy="open", kind="discussion", **extra):
+        return actions.create_community(
+            staff,
+            slug=slug,
+            name=extra.pop("name", slug.title()),
+            kind=kind,
+            visibility=visibility,
+            join_policy=join_policy,
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def add_member(staff):
+    """Put a user into a community in a given role and state, through the actions."""
+
+    def add(community, user, role="member", state="active"):
+        if state == "banned":
+            return actions.ban(staff, community, user)
+        invitation = None
+        if community.join_policy == "invite" or community.visibility == "hidden":
+            invitation = actions.invite(staff, community, email=user.email)
+        membership = actions.join(user, community, invitation=invitation)
+        if state == "active" and membership.state == "pending":
+            membership = actions.approve(staff, community, user)
+        if state == "pending" and membership.state == "active":
+            raise ValueError("Use a join-on-request community for pending members.")
+        if role != "member":
+            membership = actions.set_role(staff, community, user, role=role)
+        return membership
+
+    return add
+
+
+@pytest.fixture
+def capture_events(django_capture_on_commit_callbacks):
+    """Listen on real channel-layer groups while a block runs and commits.
+
+    Yields a function ``listen(*addresses)`` returning a list that fills with
+    the events published to those stream addresses (and "u.<id>" user groups)
+    once the block's on-commit callbacks have run.
+    """
+    layer = get_channel_layer()
+
+    @contextmanager
+    def listen(*addresses):
+        channel = async_to_sync(layer.new_channel)()
+        groups = [a if a.startswith("u.") else group_for(a) for a in addresses]
+        for group in groups:
+            async_to_sync(layer.group_add)(group, channel)
+        received = []
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                yield received
+        finally:
+            while True:
+                try:
+                    message = async_to_sync(_receive_now)(layer, channel)
+                except TimeoutError:
+                    break
+                received.append(message)
+            for group in groups:
+                async_to_sync(layer.group_discard)(group, channel)
+
+    return listen
+
+
+async def _receive_now(layer, channel):
+    import asyncio
+
+    return await asyncio.wait_for(layer.receive(channel), timeout=0.05)
