@@ -62,8 +62,10 @@ def is_invisible(char):
     return category in {"Cf", "Cc", "Co", "Cn", "Cs"} or char in "\u115f\u1160\u3164\uffa0\u034f"
 
 
-# Look-alikes inside ASCII itself (UTS #39 maps these the same way).
-ASCII_LOOKALIKES = str.maketrans({"1": "l", "I": "l", "|": "l", "0": "o", "O": "o"})
+# Look-alikes inside ASCII, after case folding: "I" (folded to "i"), "1" and "|"
+# all pass for "l" in common fonts, "0" for "o". Folding first keeps "Marie" and
+# "MARIE" together, at the price of also refusing "marie" next to "marle".
+ASCII_LOOKALIKES = str.maketrans({"1": "l", "i": "l", "|": "l", "0": "o"})
 ASCII_SEQUENCES = (("rn", "m"), ("vv", "w"), ("cl", "d"))
 
 
@@ -95,8 +97,7 @@ def skeleton(name):
     """
     text = unicodedata.normalize("NFKC", name)
     text = "".join(c for c in text if not is_invisible(c))
-    text = text.translate(_to_ascii()).translate(ASCII_LOOKALIKES).casefold()
-    text = text.translate(ASCII_LOOKALIKES)
+    text = text.translate(_to_ascii()).casefold().translate(ASCII_LOOKALIKES)
     for sequence, letter in ASCII_SEQUENCES:
         text = text.replace(sequence, letter)
     return unicodedata.normalize("NFC", text)

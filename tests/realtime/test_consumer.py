@@ -1,0 +1,141 @@
+"""The WebSocket consumer through the real ASGI stack (origin check, session auth, routing)."""
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from community import actions
+from community.asgi import application
+from realtime import publish
+from realtime.consumers import session_hash
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+ORIGIN = (b"origin", b"http://localhost")
+
+
+@sync_to_async
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client.session.session_key
+
+
+async def connect(session_key=None, origin=ORIGIN):
+    headers = [origin]
+    if session_key:
+        headers.append((b"cookie", f"sessionid={session_key}".encode()))
+    communicator = WebsocketCommunicator(application, "/ws/", headers=headers)
+    connected, _ = await communicator.connect()
+    return communicator, connected
+
+
+async def send(communicator, frame):
+    await communicator.send_to(text_data=frame if isinstance(frame, str) else json.dumps(frame))
+    return json.loads(await communicator.receive_from())
+
+
+@pytest.fixture
+def world(db):
+    staff = UserFactory(is_staff=True)
+    member, outsider = UserFactory(), UserFactory()
+    club = actions.create_community(
+        staff, slug="club", name="Club", kind="club", visibility="hidden", join_policy="invite"
+    )
+    actions.join(member, club, invitation=actions.invite(staff, club, email=member.email))
+    return {"staff": staff, "member": member, "outsider": outsider, "club": club}
+
+
+async def test_anonymous_echo_and_bad_frames():
+    communicator, connected = await connect()
+    assert connected
+    assert await send(communicator, {"op": "echo", "data": [1, "two"]}) == {
+        "op": "echo",
+        "user": None,
+        "data": [1, "two"],
+    }
+    assert (await send(communicator, "{nope"))["reason"] == "invalid_json"
+    assert (await send(communicator, "[1, 2]"))["reason"] == "missing_op"
+    assert (await send(communicator, {"op": "dance"}))["reason"] == "unknown_op"
+    assert (await send(communicator, {"op": "subscribe"}))["reason"] == "missing_stream"
+    assert (await send(communicator, {"op": "subscribe", "stream": "nope:1"}))[
+        "reason"
+    ] == "unknown_stream"
+    assert (await send(communicator, {"op": "subscribe", "stream": "me"}))[
+        "reason"
+    ] == "not_authenticated"
+    # Still alive after all that.
+    assert (await send(communicator, {"op": "echo"}))["op"] == "echo"
+    await communicator.disconnect()
+
+
+async def test_oversized_frame_closes_with_1009():
+    communicator, _ = await connect()
+    await communicator.send_to(text_data=json.dumps({"op": "echo", "data": "x" * 70_000}))
+    assert json.loads(await communicator.receive_from())["reason"] == "frame_too_large"
+    assert (await communicator.receive_output())["code"] == 1009
+
+
+async def test_cross_origin_is_refused():
+    _communicator, connected = await connect(origin=(b"origin", b"http://evil.example"))
+    assert not connected
+
+
+async def test_hidden_stream_is_refused_to_outsiders_and_open_to_members(world):
+    outsider_socket, _ = await connect(await signed_in(world["outsider"]))
+    refused = await send(outsider_socket, {"op": "subscribe", "stream": "community:club"})
+    assert refused == {"op": "error", "stream": "community:club", "reason": "not_found"}
+    missing = await send(outsider_socket, {"op": "subscribe", "stream": "community:nope"})
+    assert missing["reason"] == refused["reason"]  # hidden and missing answer alike
+    await outsider_socket.disconnect()
+
+    member_socket, _ = await connect(await signed_in(world["member"]))
+    echo = await send(member_socket, {"op": "echo"})
+    assert echo["user"] == world["member"].username
+    assert await send(member_socket, {"op": "subscribe", "stream": "community:club"}) == {
+        "op": "subscribed",
+        "stream": "community:club",
+    }
+    await member_socket.disconnect()
+
+
+async def test_me_stream_receives_membership_events(world):
+    member = world["member"]
+    socket, _ = await connect(await signed_in(member))
+    assert (await send(socket, {"op": "subscribe", "stream": "me"}))["op"] == "subscribed"
+    data = {"community": "club", "username": member.username, "role": "member", "state": "active"}
+    await sync_to_async(publish.send_event_rollback_unsafe)(
+        f"me:{member.pk}", "membership.changed", data
+    )
+    frame = json.loads(await socket.receive_from())
+    assert frame == {"stream": "me", "event": "membership.changed", "id": None, "data": data}
+    await socket.disconnect()
+
+
+async def test_losing_membership_drops_the_stream(world):
+    member = world["member"]
+    socket, _ = await connect(await signed_in(member))
+    await send(socket, {"op": "subscribe", "stream": "community:club"})
+    await send(socket, {"op": "subscribe", "stream": "me"})
+    await sync_to_async(actions.leave)(member, world["club"])
+    frames = [json.loads(await socket.receive_from(timeout=2)) for _ in range(2)]
+    assert {"op": "error", "stream": "community:club", "reason": "access_revoked"} in frames
+    assert any(f.get("event") == "membership.removed" for f in frames)
+    await socket.disconnect()
+
+
+async def test_logout_closes_that_sessions_sockets(world):
+    member = world["member"]
+    session_key = await signed_in(member)
+    mine, _ = await connect(session_key)
+    other_session, _ = await connect(await signed_in(member))
+    await sync_to_async(publish.close_user_sockets)(
+        member.pk, session_key_hash=session_hash(session_key)
+    )
+    assert (await mine.receive_output())["code"] == 4401
+    # The member's other session stays open.
+    assert (await send(other_session, {"op": "echo"}))["user"] == member.username
+    await other_session.disconnect()
