@@ -1,0 +1,113 @@
+"""The production path: PostgreSQL row locks and the Redis channel layer, for real.
+
+Marked ``production``: .ci/run runs them with DATABASE_URL and REDIS_URL set
+when PostgreSQL and Redis answer; elsewhere they are skipped. The last test
+(a dead channel layer) needs neither and always runs.
+"""
+
+import logging
+import threading
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection, connections
+
+from community import actions
+from community.errors import Conflict
+from community.models import Membership
+from realtime import publish
+from realtime.streams import group_for
+from tests.factories import UserFactory
+
+
+def run_together(*functions):
+    """Run the functions in threads released at the same instant; return results or errors."""
+    barrier = threading.Barrier(len(functions))
+    results = [None] * len(functions)
+
+    def runner(index, function):
+        try:
+            barrier.wait()
+            results[index] = function()
+        except Exception as error:  # collected for the assertions
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+@pytest.mark.production
+@pytest.mark.django_db(transaction=True)
+def test_database_is_postgresql():
+    assert connection.vendor == "postgresql"
+
+
+@pytest.mark.production
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_joins_make_one_membership():
+    staff, user = UserFactory(is_staff=True), UserFactory()
+    community = actions.create_community(
+        staff, slug="race", name="Race", kind="club", visibility="public", join_policy="open"
+    )
+    results = run_together(*(lambda: actions.join(user, community) for _ in range(4)))
+    assert sum(isinstance(r, Membership) for r in results) == 1, results
+    assert all(isinstance(r, Membership | Conflict) for r in results), results
+    assert Membership.objects.filter(community=community, user=user).count() == 1
+
+
+@pytest.mark.production
+@pytest.mark.django_db(transaction=True)
+def test_approve_and_ban_racing_end_in_one_consistent_state():
+    staff, user = UserFactory(is_staff=True), UserFactory()
+    community = actions.create_community(
+        staff, slug="race2", name="Race", kind="club", visibility="private", join_policy="request"
+    )
+    actions.join(user, community)
+    results = run_together(
+        lambda: actions.approve(staff, community, user),
+        lambda: actions.ban(staff, community, user),
+    )
+    membership = Membership.objects.get(community=community, user=user)
+    # Whatever the order, the ban is not lost: either it came last, or it came first
+    # and the approval then found no pending request and was refused.
+    assert membership.state == "banned", results
+
+
+@pytest.mark.production
+@pytest.mark.django_db(transaction=True)
+def test_events_cross_processes_through_redis(settings):
+    assert "redis" in settings.CHANNEL_LAYERS["default"]["BACKEND"]
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(group_for("me:42"), channel)
+    data = {"community": "c", "username": "u", "role": "member", "state": "active"}
+    publish.send_event_rollback_unsafe("me:42", "membership.changed", data)
+    message = async_to_sync(layer.receive)(channel)
+    assert message["event"] == "membership.changed" and message["data"] == data
+    async_to_sync(layer.group_discard)(group_for("me:42"), channel)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dead_channel_layer_loses_no_write(settings, caplog):
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Nothing listens on port 9 (discard): every publish fails at once.
+            "CONFIG": {"hosts": ["redis://127.0.0.1:9/0"]},
+        }
+    }
+    staff, user = UserFactory(is_staff=True), UserFactory()
+    community = actions.create_community(
+        staff, slug="down", name="Down", kind="club", visibility="public", join_policy="open"
+    )
+    with caplog.at_level(logging.ERROR, logger="realtime.publish"):
+        membership = actions.join(user, community)
+    assert Membership.objects.get(pk=membership.pk).state == "active"
+    assert any("Could not publish" in r.message for r in caplog.records)
