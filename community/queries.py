@@ -107,6 +107,10 @@ def pending_requests(community):
     )
 
 
+def pending_count(community):
+    return Membership.objects.filter(community=community, state=State.PENDING).count()
+
+
 def banned(community):
     return list(
         Membership.objects.filter(community=community, state=State.BANNED)

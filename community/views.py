@@ -78,9 +78,7 @@ def community_detail(request, slug):
         "can_manage": permissions.can_manage(user, community),
         "staff": queries.staff_of(community) if can_read else [],
         "pending_count": (
-            len(queries.pending_requests(community))
-            if permissions.can_moderate(user, community)
-            else 0
+            queries.pending_count(community) if permissions.can_moderate(user, community) else 0
         ),
     }
     return render(request, "community/detail.html", context)

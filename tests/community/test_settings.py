@@ -13,7 +13,8 @@ PRODUCTION = {
 }
 
 
-def manage(*args, env):
+def python(*args, env):
+    """Run Python in a fresh process with only ``env`` configuring the site."""
     clean = {
         k: v
         for k, v in os.environ.items()
@@ -21,13 +22,17 @@ def manage(*args, env):
     }
     clean["DJANGO_VAR_DIR"] = str(ROOT / "var" / "test-settings")
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": "community.settings", **env},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def manage(*args, env):
+    return python("manage.py", *args, env=env)
 
 
 def test_check_deploy_is_clean_in_production():
@@ -63,3 +68,34 @@ def test_embedded_default_needs_nothing():
 def test_migrations_are_complete():
     result = manage("makemigrations", "--check", "--dry-run", env={})
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_social_login_is_switched_on_by_environment():
+    script = (
+        "import django; django.setup();"
+        "from django.conf import settings;"
+        "from allauth.socialaccount.adapter import get_adapter;"
+        "print(sorted(p.id for p in get_adapter().list_providers(None)))"
+    )
+    env = {
+        "GOOGLE_CLIENT_ID": "id",
+        "GOOGLE_CLIENT_SECRET": "secret",
+        "OIDC_ISSUER": "https://sso.example.com",
+        "OIDC_CLIENT_ID": "c",
+    }
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "community.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "google" in result.stdout and "openid_connect" in result.stdout
+    assert "facebook" not in result.stdout

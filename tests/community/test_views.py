@@ -204,3 +204,31 @@ def test_profile_pages(client, communities, make_user, add_member):
     assert client.get("/u/nobody/").status_code == 404
     client.force_login(user)
     assert "Club" in client.get(f"/u/{user.username}/").content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("extra", [0, 12])
+def test_moderation_invitations_and_profile_queries_do_not_grow(
+    client, make_community, make_user, add_member, staff, extra
+):
+    community = make_community("mod", visibility="private", join_policy="request")
+    profile_owner = make_user()
+    for i in range(2 + extra):
+        actions.join(make_user(), community)
+        actions.ban(staff, community, make_user())
+        actions.invite(staff, community, email=f"guest{i}@example.com")
+        other = make_community(f"other{i}")
+        add_member(other, profile_owner)
+    client.force_login(staff)
+    client.get("/")
+    pages = {
+        "moderation": "/c/mod/moderation/",
+        "invitations": "/c/mod/invitations/",
+        "profile": f"/u/{profile_owner.username}/",
+    }
+    counts = {}
+    for name, path in pages.items():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        counts[name] = len(queries)
+    assert counts == {"moderation": 6, "invitations": 5, "profile": 5}, counts
