@@ -31,7 +31,7 @@ urlpatterns = [
     path("u/<str:username>/", views.profile, name="profile"),
     path("settings/profile/", views.profile_edit, name="profile_edit"),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

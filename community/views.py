@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from community import actions, permissions, queries
 from community.errors import Conflict
@@ -27,7 +28,7 @@ from community.forms import (
     RoleForm,
     apply_errors,
 )
-from community.models import Membership, ProfileField, ProfileFieldValue, User
+from community.models import Membership, Profile, ProfileField, ProfileFieldValue, User
 
 MEMBERS_PER_PAGE = 50
 
@@ -345,3 +346,17 @@ def profile_edit(request):
             messages.success(request, _("Your profile was saved."))
             return redirect("profile", username=user.username)
     return render(request, "community/profile_edit.html", {"form": form, "profile": profile})
+
+
+@require_POST
+def set_language(request):
+    """Django's set_language, remembered on the profile of a signed-in member.
+
+    The member's language otherwise wins over the cookie (MemberLanguageMiddleware),
+    so the header's menu must change both.
+    """
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(Profile.Language.choices):
+        actions.update_profile(request.user, request.user, language=language, request=request)
+    return response

@@ -19,7 +19,9 @@ logger = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 64 * 1024
 MAX_SUBSCRIPTIONS = 100
 CLOSE_UNAUTHENTICATED = 4401
-CLOSE_TOO_BIG = 1009
+# Applications may only use 1000 and 3000-4999 (RFC 6455, enforced by daphne): 4009
+# mirrors 1009 "message too big", 4401 mirrors HTTP 401.
+CLOSE_TOO_BIG = 4009
 
 
 def session_hash(session_key):
@@ -67,7 +69,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
             return
         handler = getattr(self, f"op_{frame['op']}", None)
         if handler is None:
-            await self.send_error("unknown_op", op=frame["op"][:40])
+            await self.send_error("unknown_op", requested=frame["op"][:40])
             return
         await handler(frame)
 

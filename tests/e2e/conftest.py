@@ -45,7 +45,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def live_server():
+def daphne_server():
     """The daphne every browser test talks to (started once per session)."""
     return servers.shared_daphne()
 
@@ -71,12 +71,12 @@ def browser(playwright_instance):
 
 
 @pytest.fixture
-def new_context(browser, live_server):
+def new_context(browser, daphne_server):
     """Open browser contexts (separate people) on the live server; closed after the test."""
     contexts = []
 
     def make(**options):
-        context = browser.new_context(base_url=live_server.base_url, locale="en-GB", **options)
+        context = browser.new_context(base_url=daphne_server.base_url, locale="en-GB", **options)
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
         contexts.append(context)

@@ -59,7 +59,12 @@ async def test_anonymous_echo_and_bad_frames():
     }
     assert (await send(communicator, "{nope"))["reason"] == "invalid_json"
     assert (await send(communicator, "[1, 2]"))["reason"] == "missing_op"
-    assert (await send(communicator, {"op": "dance"}))["reason"] == "unknown_op"
+    assert await send(communicator, {"op": "dance"}) == {
+        "op": "error",
+        "stream": None,
+        "reason": "unknown_op",
+        "requested": "dance",
+    }
     assert (await send(communicator, {"op": "subscribe"}))["reason"] == "missing_stream"
     assert (await send(communicator, {"op": "subscribe", "stream": "nope:1"}))[
         "reason"
@@ -72,11 +77,11 @@ async def test_anonymous_echo_and_bad_frames():
     await communicator.disconnect()
 
 
-async def test_oversized_frame_closes_with_1009():
+async def test_oversized_frame_closes_with_4009():
     communicator, _ = await connect()
     await communicator.send_to(text_data=json.dumps({"op": "echo", "data": "x" * 70_000}))
     assert json.loads(await communicator.receive_from())["reason"] == "frame_too_large"
-    assert (await communicator.receive_output())["code"] == 1009
+    assert (await communicator.receive_output())["code"] == 4009
 
 
 async def test_cross_origin_is_refused():

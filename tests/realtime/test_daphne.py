@@ -107,22 +107,42 @@ async def test_bad_frames_get_errors_and_the_socket_stays_usable(server):
         invalid = await ask(ws, "{not json")
         unknown = await ask(ws, {"op": "teleport"})
         echo = await ask(ws, {"op": "echo", "data": "still here"})
-    assert invalid["op"] == "error"
-    assert invalid["reason"] == "invalid_json"
-    assert unknown["op"] == "error"
+    assert invalid == {"op": "error", "stream": None, "reason": "invalid_json"}
     assert unknown["reason"] == "unknown_op"
     assert echo == {"op": "echo", "user": None, "data": "still here"}
 
 
 @pytest.mark.asyncio
-async def test_oversized_frame_is_refused_and_closes_with_1009(server):
-    # Over the consumer's 64 KiB, under daphne's own 1 MiB limit.
-    big = json.dumps({"op": "echo", "data": "x" * (100 * 1024)})
+async def test_unknown_op_answers_an_error_frame(server):
     async with open_socket(server) as ws:
-        reply = await ask(ws, big)
-        assert reply["op"] == "error"
-        assert reply["reason"] == "frame_too_large"
-        assert await closed_code(ws) == 1009
+        unknown = await ask(ws, {"op": "teleport"})
+    assert unknown == {
+        "op": "error",
+        "stream": None,
+        "reason": "unknown_op",
+        "requested": "teleport",
+    }
+
+
+def oversized_frame():
+    # Over the consumer's 64 KiB, under daphne's own 1 MiB limit.
+    return json.dumps({"op": "echo", "data": "x" * (100 * 1024)})
+
+
+@pytest.mark.asyncio
+async def test_oversized_frame_is_refused_and_the_socket_closed(server):
+    async with open_socket(server) as ws:
+        reply = await ask(ws, oversized_frame())
+        assert reply == {"op": "error", "stream": None, "reason": "frame_too_large"}
+        await closed_code(ws)
+
+
+@pytest.mark.asyncio
+async def test_oversized_frame_closes_with_4009(server):
+    # 4009: the application-range mirror of 1009, which daphne lets applications send.
+    async with open_socket(server) as ws:
+        await ask(ws, oversized_frame())
+        assert await closed_code(ws) == 4009
 
 
 @pytest.mark.asyncio
