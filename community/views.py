@@ -206,8 +206,9 @@ def community_invitations(request, slug):
     form = InviteForm(request.POST or None)
     if request.method == "POST":
         if "revoke" in request.POST:
+            revoke = request.POST["revoke"].strip()
             invitation = get_object_or_404(
-                community.invitations, pk=request.POST.get("revoke", "").strip() or 0
+                community.invitations, pk=int(revoke) if revoke.isdecimal() else 0
             )
             actions.revoke_invitation(request.user, invitation)
             messages.success(request, _("The invitation was revoked."))
