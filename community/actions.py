@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from community import activity, permissions, signals
 from community.errors import Conflict, Forbidden
@@ -469,7 +470,10 @@ def update_member(actor, community, user, *, state=None, role=None):
                 permissions.check_moderate(actor, community)
         else:
             raise ValidationError(
-                {"state": _("A member's state can be set to “active” or “banned”.")}
+                {
+                    "state": _("A member's state can be set to “%(active)s” or “%(banned)s”.")
+                    % {"active": State.ACTIVE, "banned": State.BANNED}
+                }
             )
     if role is not None:
         membership = set_role(actor, community, user, role=role)
@@ -599,7 +603,9 @@ def update_profile(
         elif any(is_invisible(c) for c in value):
             errors[key] = _("Remove the control or invisible characters from this text.")
         elif len(value) > field.max_length:
-            errors[key] = _("At most %(n)d characters.") % {"n": field.max_length}
+            errors[key] = ngettext(
+                "At most %(n)d character.", "At most %(n)d characters.", field.max_length
+            ) % {"n": field.max_length}
         elif value and field.choice_list and value not in field.choice_list:
             errors[key] = _("Choose one of the proposed answers.")
     if errors:

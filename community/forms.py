@@ -114,7 +114,7 @@ class RoleForm(forms.Form):
 
 class BanForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason (kept for moderators)"), max_length=500, required=False
+        label=_("Reason (seen by moderators only)"), max_length=500, required=False
     )
 
 

@@ -150,7 +150,7 @@ class Community(models.Model):
         REQUEST = "request", _("On request: moderators approve")
         INVITE = "invite", _("Invitation only")
 
-    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    slug = models.SlugField(_("web address"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=80, validators=[validators.validate_single_line])
     description = models.TextField(
         _("description"), max_length=2000, blank=True, validators=[validators.validate_text]
@@ -315,6 +315,7 @@ class Activity(models.Model):
             models.Index(fields=["community", "created_at"]),
             models.Index(fields=["verb", "created_at"]),
         ]
+        verbose_name = _("activity")
         verbose_name_plural = _("activities")
 
     def __str__(self):

@@ -128,7 +128,10 @@ class UsernameCharactersValidator:
             )
         if unicodedata.normalize("NFKC", value) != value:
             raise ValidationError(
-                _("Use plain characters: this name contains a compatibility form of a letter."),
+                _(
+                    "Use plain letters: this name contains a stylised variant of a letter "
+                    "(fullwidth, bold, circled...)."
+                ),
                 code="not_normalized",
             )
         if not USERNAME_RE.match(value) or not value[0].isalnum():

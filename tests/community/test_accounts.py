@@ -102,7 +102,7 @@ def test_login_by_email(client, make_user):
         ("pаypal", "mix alphabets"),  # one Cyrillic а among Latin letters
         ("раураl", "mix alphabets"),
         ("раура", "too close"),  # all Cyrillic, a look-alike of the Latin "paypa" below
-        ("ｐａｙｐａｌ", "compatibility form"),  # fullwidth
+        ("ｐａｙｐａｌ", "stylised variant"),  # fullwidth
         ("admin", "reserved"),
         ("adrnin", "reserved"),
         ("_hidden", "letters, digits"),

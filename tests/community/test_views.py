@@ -232,3 +232,12 @@ def test_moderation_invitations_and_profile_queries_do_not_grow(
             assert client.get(path).status_code == 200
         counts[name] = len(queries)
     assert counts == {"moderation": 6, "invitations": 5, "profile": 5}, counts
+
+
+@pytest.mark.django_db
+def test_pages_speak_french(client, communities):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<html lang="fr">' in page
+    assert "Nos communautés" in page and "Bienvenue dans la communauté" in page
+    page = client.get("/c/ideas/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9").content.decode()
+    assert "Rejoindre cette communauté" in page or "Se connecter pour rejoindre" in page
