@@ -16,6 +16,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -193,9 +194,9 @@ def update_community(actor, community, **changes):
             after=changes,
         )
         if "visibility" in changes:
-            # Who may read changed: every member's sockets re-check their streams.
-            for user_id in community.memberships.values_list("user_id", flat=True):
-                publish.access_changed_on_commit(user_id)
+            # Who may read changed: every socket on the community's streams re-checks.
+            publish.recheck_stream_on_commit(f"community:{community.slug}")
+            publish.recheck_stream_on_commit(f"moderation:{community.slug}")
     return community
 
 
@@ -213,16 +214,18 @@ def usable_invitation_for(user, community):
     }
     if not emails:
         return None
-    candidates = Invitation.objects.filter(
-        community=community,
-        accepted_at__isnull=True,
-        revoked_at__isnull=True,
-        expires_at__gt=timezone.now(),
+    return (
+        Invitation.objects.annotate(email_lower=Lower("email"))
+        .filter(
+            community=community,
+            email_lower__in=emails,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-created_at")
+        .first()
     )
-    for invitation in candidates:
-        if invitation.email.lower() in emails:
-            return invitation
-    return None
 
 
 def join(actor, community, *, invitation=None):
@@ -262,9 +265,12 @@ def join(actor, community, *, invitation=None):
             ) from None
         permissions.remember_membership(community, actor, membership)
         if invitation is not None:
-            Invitation.objects.filter(pk=invitation.pk).update(
-                accepted_at=now, accepted_by=actor, nonce=""
-            )
+            # Conditional, so that of two people racing with one link only one gets in.
+            used = Invitation.objects.filter(
+                pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+            ).update(accepted_at=now, accepted_by=actor, nonce="")
+            if not used:
+                raise Forbidden(_("This invitation is no longer valid."), code="invalid_invitation")
         activity.record(
             "membership.joined" if direct else "membership.requested",
             actor=actor,

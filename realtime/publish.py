@@ -54,6 +54,15 @@ def access_changed_on_commit(user_id):
     transaction.on_commit(lambda: _group_send(user_group(user_id), {"type": "access.changed"}))
 
 
+def recheck_stream_on_commit(address):
+    """Make every socket subscribed to ``address`` re-check its subscriptions after commit.
+
+    For changes that alter who may read a stream for everyone at once (a
+    community turning private), whoever the subscribers are, anonymous ones too.
+    """
+    transaction.on_commit(lambda: _group_send(group_for(address), {"type": "access.changed"}))
+
+
 def close_user_sockets(user_id, *, session_key_hash=None):
     """Close the user's sockets now (logout); only those of one session if given."""
     message = {"type": "session.closed", "session": session_key_hash}

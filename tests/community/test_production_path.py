@@ -111,3 +111,19 @@ def test_a_dead_channel_layer_loses_no_write(settings, caplog):
         membership = actions.join(user, community)
     assert Membership.objects.get(pk=membership.pk).state == "active"
     assert any("Could not publish" in r.message for r in caplog.records)
+
+
+@pytest.mark.production
+@pytest.mark.django_db(transaction=True)
+def test_one_invitation_link_lets_one_person_in():
+    staff, first, second = UserFactory(is_staff=True), UserFactory(), UserFactory()
+    club = actions.create_community(
+        staff, slug="vip", name="VIP", kind="club", visibility="hidden", join_policy="invite"
+    )
+    invitation = actions.invite(staff, club, email="forwarded@example.com")
+    results = run_together(
+        lambda: actions.accept_invitation(first, invitation),
+        lambda: actions.accept_invitation(second, invitation),
+    )
+    assert sum(isinstance(r, Membership) for r in results) == 1, results
+    assert Membership.objects.filter(community=club).count() == 2  # staff + one guest

@@ -144,3 +144,18 @@ async def test_logout_closes_that_sessions_sockets(world):
     # The member's other session stays open.
     assert (await send(other_session, {"op": "echo"}))["user"] == member.username
     await other_session.disconnect()
+
+
+async def test_a_community_turning_private_drops_anonymous_subscribers(world):
+    staff = world["staff"]
+    ideas = await sync_to_async(actions.create_community)(
+        staff, slug="ideas", name="Ideas", kind="ideas", visibility="public", join_policy="open"
+    )
+    anonymous, _ = await connect()
+    assert (await send(anonymous, {"op": "subscribe", "stream": "community:ideas"}))[
+        "op"
+    ] == "subscribed"
+    await sync_to_async(actions.update_community)(staff, ideas, visibility="private")
+    frame = json.loads(await anonymous.receive_from(timeout=2))
+    assert frame == {"op": "error", "stream": "community:ideas", "reason": "access_revoked"}
+    await anonymous.disconnect()
