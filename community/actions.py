@@ -8,7 +8,9 @@ the API, consumers, commands and tests call these; nothing else saves these
 models.
 """
 
+import logging
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,15 +18,13 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from community import activity, permissions, signals
+from community import activity, permissions, queries, signals
 from community.errors import Conflict, Forbidden
-from community.middleware import SESSION_LANGUAGE_KEY
 from community.models import (
     ApiToken,
     Community,
@@ -37,6 +37,7 @@ from community.models import (
 from community.validators import is_invisible
 from realtime import publish
 
+logger = logging.getLogger(__name__)
 Role = Membership.Role
 State = Membership.State
 INVITATION_SALT = "community.invitation"
@@ -54,25 +55,42 @@ def membership_data(membership):
     }
 
 
+def _signal_on_commit(**kwargs):
+    """Send membership_changed after commit; a failing receiver cannot undo the write."""
+
+    def send():
+        for receiver, response in signals.membership_changed.send_robust(
+            sender=Membership, **kwargs
+        ):
+            if isinstance(response, Exception):
+                logger.error("membership_changed receiver %r failed", receiver, exc_info=response)
+
+    transaction.on_commit(send)
+
+
 def _announce(membership, *, actor, previous_state, previous_role):
-    """After commit: tell the member, drop streams they lost, signal other apps."""
+    """After commit: tell the member, drop streams they lost, signal other apps.
+
+    A person banned from a hidden community they never belonged to is not told:
+    that would reveal the community to them.
+    """
     community, user = membership.community, membership.user
-    publish.send_event_on_commit(f"me:{user.pk}", "membership.changed", membership_data(membership))
+    if previous_state is not None or community.visibility != Community.Visibility.HIDDEN:
+        publish.send_event_on_commit(
+            f"me:{user.pk}", "membership.changed", membership_data(membership)
+        )
     if membership.state == State.PENDING and previous_state is None:
         publish.send_event_on_commit(
             f"moderation:{community.slug}", "membership.requested", membership_data(membership)
         )
     publish.access_changed_on_commit(user.pk)
-    transaction.on_commit(
-        lambda: signals.membership_changed.send(
-            sender=Membership,
-            membership=membership,
-            community=community,
-            user=user,
-            actor=actor,
-            previous_state=previous_state,
-            previous_role=previous_role,
-        )
+    _signal_on_commit(
+        membership=membership,
+        community=community,
+        user=user,
+        actor=actor,
+        previous_state=previous_state,
+        previous_role=previous_role,
     )
 
 
@@ -80,33 +98,57 @@ def _announce_removed(community, user, *, actor, previous_state, previous_role):
     data = {"community": community.slug, "username": user.username, "state": "none"}
     publish.send_event_on_commit(f"me:{user.pk}", "membership.removed", data)
     publish.access_changed_on_commit(user.pk)
-    transaction.on_commit(
-        lambda: signals.membership_changed.send(
-            sender=Membership,
-            membership=None,
-            community=community,
-            user=user,
-            actor=actor,
-            previous_state=previous_state,
-            previous_role=previous_role,
-        )
+    _signal_on_commit(
+        membership=None,
+        community=community,
+        user=user,
+        actor=actor,
+        previous_state=previous_state,
+        previous_role=previous_role,
     )
 
 
+@contextmanager
+def _membership_change(community, *users):
+    """One transaction per membership change, serialised per community.
+
+    Locks the community row first, so that two changes to its memberships
+    (two managers demoting each other, a last manager leaving while another
+    is demoted) queue instead of both passing their checks. The memberships
+    of ``users`` (actor and target) are then read again under that lock:
+    what a page cached before the transaction must not decide. On failure
+    the cache is dropped, so no rolled-back membership lingers on the object.
+    """
+    try:
+        with transaction.atomic():
+            Community.objects.select_for_update().filter(pk=community.pk).first()
+            for user in users:
+                if user.is_authenticated:
+                    _locked_membership(community, user)
+            yield
+    except BaseException:
+        for user in users:
+            if user.is_authenticated:
+                permissions.forget_membership(community, user)
+        raise
+
+
 def _locked_membership(community, user):
-    """The membership row, locked until commit so that two changes queue."""
+    """The membership row, locked until commit, also kept as the cached one."""
     membership = (
         Membership.objects.select_for_update()
         .select_related("community", "user")
         .filter(community=community, user=user)
         .first()
     )
+    if membership is not None:
+        membership.community = community
     permissions.remember_membership(community, user, membership)
     return membership
 
 
 def _target(community, user):
-    membership = _locked_membership(community, user)
+    membership = permissions.membership_of(user, community)
     if membership is None:
         raise Forbidden(_("This person is not a member of this community."), code="not_a_member")
     return membership
@@ -156,7 +198,7 @@ def create_community(actor, *, slug, name, kind, visibility, join_policy, descri
             activity.record("community.created", actor=actor, community=community, obj=community)
             _announce(membership, actor=actor, previous_state=None, previous_role=None)
             transaction.on_commit(
-                lambda: signals.community_created.send(
+                lambda: signals.community_created.send_robust(
                     sender=Community, community=community, actor=actor
                 )
             )
@@ -203,67 +245,23 @@ def update_community(actor, community, **changes):
 # --- Joining and leaving ----------------------------------------------------
 
 
-def usable_invitation_for(user, community):
-    """A pending, unexpired invitation to ``community`` for one of the user's emails."""
-    if not user.is_authenticated:
-        return None
-    emails = {user.email.lower()} if user.email else set()
-    emails |= {
-        e.lower()
-        for e in user.emailaddress_set.filter(verified=True).values_list("email", flat=True)
-    }
-    if not emails:
-        return None
-    return (
-        Invitation.objects.annotate(email_lower=Lower("email"))
-        .filter(
-            community=community,
-            email_lower__in=emails,
-            accepted_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        )
-        .order_by("-created_at")
-        .first()
-    )
-
-
 def join(actor, community, *, invitation=None):
     """Join ``community`` per its policy and return the membership.
 
     Open: active at once. On request: pending until a moderator approves.
     By invitation: only with a usable invitation, passed in or found for one
-    of the actor's email addresses. An invitation also skips approval.
+    of the actor's verified email addresses. An invitation also skips
+    approval, and opens a hidden community to the person it was sent to.
     """
     if invitation is None and community.join_policy != Community.JoinPolicy.OPEN:
-        invitation = usable_invitation_for(actor, community)
+        invitation = queries.usable_invitation_for(actor, community)
     if invitation is not None and (
         invitation.community_id != community.pk or not invitation.is_usable
     ):
         raise Forbidden(_("This invitation is no longer valid."), code="invalid_invitation")
-    with transaction.atomic():
-        _locked_membership(community, actor)
+    with _membership_change(community, actor):
         permissions.check_join(actor, community, invitation=invitation)
-        direct = (
-            invitation is not None
-            or community.join_policy == Community.JoinPolicy.OPEN
-            or permissions.is_staff(actor)
-        )
         now = timezone.now()
-        try:
-            with transaction.atomic():
-                membership = Membership.objects.create(
-                    community=community,
-                    user=actor,
-                    role=Role.MEMBER,
-                    state=State.ACTIVE if direct else State.PENDING,
-                    joined_at=now if direct else None,
-                )
-        except IntegrityError:
-            raise Conflict(
-                _("You are already a member of this community."), code="already_member"
-            ) from None
-        permissions.remember_membership(community, actor, membership)
         if invitation is not None:
             # Conditional, so that of two people racing with one link only one gets in.
             used = Invitation.objects.filter(
@@ -271,6 +269,19 @@ def join(actor, community, *, invitation=None):
             ).update(accepted_at=now, accepted_by=actor, nonce="")
             if not used:
                 raise Forbidden(_("This invitation is no longer valid."), code="invalid_invitation")
+        direct = (
+            invitation is not None
+            or community.join_policy == Community.JoinPolicy.OPEN
+            or permissions.is_staff(actor)
+        )
+        membership = Membership.objects.create(
+            community=community,
+            user=actor,
+            role=Role.MEMBER,
+            state=State.ACTIVE if direct else State.PENDING,
+            joined_at=now if direct else None,
+        )
+        permissions.remember_membership(community, actor, membership)
         activity.record(
             "membership.joined" if direct else "membership.requested",
             actor=actor,
@@ -285,17 +296,14 @@ def join(actor, community, *, invitation=None):
 
 def leave(actor, community):
     """Leave a community, or withdraw a pending request. A ban is not left."""
-    with transaction.atomic():
-        membership = _locked_membership(community, actor)
+    with _membership_change(community, actor):
         permissions.check_leave(actor, community)
+        membership = permissions.membership_of(actor, community)
         if membership.role == Role.MANAGER and membership.state == State.ACTIVE:
-            other_managers = Membership.objects.filter(
-                community=community, role=Role.MANAGER, state=State.ACTIVE
-            ).exclude(pk=membership.pk)
-            others = Membership.objects.filter(community=community, state=State.ACTIVE).exclude(
+            active = Membership.objects.filter(community=community, state=State.ACTIVE).exclude(
                 pk=membership.pk
             )
-            if not other_managers.exists() and others.exists():
+            if active.exists() and not active.filter(role=Role.MANAGER).exists():
                 raise Forbidden(
                     _("You are this community's last manager: appoint another manager first."),
                     code="last_manager",
@@ -318,7 +326,7 @@ def leave(actor, community):
 
 def approve(actor, community, user):
     """Accept a pending request to join."""
-    with transaction.atomic():
+    with _membership_change(community, actor, user):
         membership = _target(community, user)
         permissions.check_review_request(actor, community, membership)
         membership.state = State.ACTIVE
@@ -339,10 +347,11 @@ def approve(actor, community, user):
 
 def refuse(actor, community, user):
     """Turn down a pending request to join."""
-    with transaction.atomic():
+    with _membership_change(community, actor, user):
         membership = _target(community, user)
         permissions.check_review_request(actor, community, membership)
         membership.delete()
+        permissions.remember_membership(community, user, None)
         activity.record("membership.refused", actor=actor, community=community, target_user=user)
         _announce_removed(
             community,
@@ -355,7 +364,7 @@ def refuse(actor, community, user):
 
 def remove(actor, community, user):
     """Remove a member without banning them (they may join again per the policy)."""
-    with transaction.atomic():
+    with _membership_change(community, actor, user):
         membership = _target(community, user)
         if membership.state == State.PENDING:
             permissions.check_review_request(actor, community, membership)
@@ -363,28 +372,34 @@ def remove(actor, community, user):
             permissions.check_ban(actor, community, membership)
         previous_state, previous_role = membership.state, membership.role
         membership.delete()
+        permissions.remember_membership(community, user, None)
         activity.record("membership.removed", actor=actor, community=community, target_user=user)
         _announce_removed(
-            community, user, actor=actor, previous_state=previous_state, previous_role=previous_role
+            community,
+            user,
+            actor=actor,
+            previous_state=previous_state,
+            previous_role=previous_role,
         )
 
 
 def ban(actor, community, user, *, reason=""):
     """Ban someone from the community, member or not: they can neither read nor rejoin."""
-    with transaction.atomic():
-        membership = _locked_membership(community, user)
+    with _membership_change(community, actor, user):
+        membership = permissions.membership_of(user, community)
         if membership is None:
             membership = Membership(community=community, user=user, role=Role.MEMBER)
             previous_state = previous_role = None
         else:
             previous_state, previous_role = membership.state, membership.role
         permissions.check_ban(actor, community, membership)
-        if membership.state == State.BANNED and membership.pk:
+        if previous_state == State.BANNED:
             return membership
         membership.state = State.BANNED
         membership.role = Role.MEMBER
         membership.ban_reason = reason[:500]
         membership.save()
+        permissions.remember_membership(community, user, membership)
         activity.record(
             "membership.banned",
             actor=actor,
@@ -401,7 +416,7 @@ def ban(actor, community, user, *, reason=""):
 
 def unban(actor, community, user):
     """Lift a ban: the person is reinstated as an active member."""
-    with transaction.atomic():
+    with _membership_change(community, actor, user):
         membership = _target(community, user)
         permissions.check_unban(actor, community, membership)
         membership.state = State.ACTIVE
@@ -427,7 +442,7 @@ def set_role(actor, community, user, *, role):
         raise ValidationError(
             {"role": _("Choose one of: %(choices)s.") % {"choices": ", ".join(Role.values)}}
         )
-    with transaction.atomic():
+    with _membership_change(community, actor, user):
         membership = _target(community, user)
         permissions.check_set_role(actor, community, membership, role)
         previous_role = membership.role
@@ -451,15 +466,23 @@ def set_role(actor, community, user, *, role):
 
 
 def update_member(actor, community, user, *, state=None, role=None):
-    """Apply a state and/or role change as the API's PATCH expresses it.
+    """Apply a state and/or role change as the API's PATCH expresses it, all or nothing.
 
     ``state``: "active" approves a pending request or lifts a ban; "banned"
-    bans. ``role``: as ``set_role``. Both may be given; state goes first.
+    bans. ``role``: as ``set_role``. Both may be given; state goes first, and
+    if the role change is refused the state change is undone too.
     """
     if state is None and role is None:
         raise ValidationError(_("Give a state or a role to change."))
-    membership = permissions.membership_of(user, community)
-    if state is not None:
+    if state is not None and state not in (State.ACTIVE, State.BANNED):
+        raise ValidationError(
+            {
+                "state": _("A member's state can be set to “%(active)s” or “%(banned)s”.")
+                % {"active": State.ACTIVE, "banned": State.BANNED}
+            }
+        )
+    with _membership_change(community, actor, user):
+        membership = permissions.membership_of(user, community)
         if state == State.BANNED:
             membership = ban(actor, community, user)
         elif state == State.ACTIVE:
@@ -474,15 +497,8 @@ def update_member(actor, community, user, *, state=None, role=None):
                 membership = unban(actor, community, user)
             else:
                 permissions.check_moderate(actor, community)
-        else:
-            raise ValidationError(
-                {
-                    "state": _("A member's state can be set to “%(active)s” or “%(banned)s”.")
-                    % {"active": State.ACTIVE, "banned": State.BANNED}
-                }
-            )
-    if role is not None:
-        membership = set_role(actor, community, user, role=role)
+        if role is not None:
+            membership = set_role(actor, community, user, role=role)
     return membership
 
 
@@ -576,12 +592,10 @@ def update_profile(
     avatar=None,
     remove_avatar=False,
     fields=None,
-    request=None,
 ):
     """Change a member's profile. ``avatar`` is an upload, checked and re-encoded here.
 
-    ``fields`` maps ProfileField keys to values ("" clears one). ``request``,
-    when given, carries the language choice into the session at once.
+    ``fields`` maps ProfileField keys to values ("" clears one).
     """
     if actor.pk != user.pk and not permissions.is_staff(actor):
         raise Forbidden(_("You can only edit your own profile."))
@@ -639,11 +653,6 @@ def update_profile(
             else:
                 ProfileFieldValue.objects.filter(profile=profile, field=definitions[key]).delete()
         activity.record("profile.updated", actor=actor, target_user=user, fields=changed)
-    if request is not None and language is not None and actor.pk == user.pk:
-        if language:
-            request.session[SESSION_LANGUAGE_KEY] = language
-        else:
-            request.session.pop(SESSION_LANGUAGE_KEY, None)
     return profile
 
 

@@ -1,6 +1,9 @@
-"""Django admin for site staff. Membership changes made here skip the actions'
-events and signals, so the admin edits memberships read-only; staff change
-them through the community pages or the API."""
+"""Django admin for site staff, read-only where a change must go through an action.
+
+A save in the admin would skip the actions' permission checks, events,
+signals and activity log, so communities, memberships and invitations are
+shown read-only here; staff change them on the community pages or the API.
+"""
 
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
@@ -25,6 +28,8 @@ class ProfileInline(admin.StackedInline):
     model = Profile
     can_delete = False
     fields = ["display_name", "bio", "language", "avatar"]
+    # Avatars are only ever stored re-encoded, through actions.update_profile.
+    readonly_fields = ["avatar"]
 
 
 @admin.register(User)
@@ -51,11 +56,14 @@ class CommunityAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "kind", "visibility", "join_policy", "created_at"]
     list_filter = ["kind", "visibility", "join_policy"]
     search_fields = ["name", "slug"]
-    readonly_fields = ["created_at", "created_by"]
     inlines = [MembershipInline]
 
+    # Created and changed on the site ("New community", the community's settings page),
+    # through the actions that appoint a manager, re-check open sockets and log.
     def has_add_permission(self, request):
-        # Created through the site ("New community") so that a manager is appointed.
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -84,16 +92,11 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "community", "invited_by", "created_at", "expires_at", "accepted_at"]
     list_select_related = ["community", "invited_by"]
     exclude = ["nonce"]
-    readonly_fields = [
-        "community",
-        "email",
-        "invited_by",
-        "created_at",
-        "accepted_by",
-        "accepted_at",
-    ]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -102,9 +105,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
     list_select_related = ["user"]
     exclude = ["key_hash"]
-    readonly_fields = ["user", "prefix", "created_at", "last_used_at"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 

@@ -98,9 +98,6 @@ class InvitationOut(Schema):
     status: str
     created_at: datetime
     expires_at: datetime
-    url: str | None = Field(
-        None, description="The link, for integrations that send their own mail."
-    )
 
 
 class LeaveOut(Schema):
@@ -243,8 +240,8 @@ def update_community(request, slug: str, payload: CommunityPatch):
 @router.post("/communities/{slug}/join", response=MembershipOut)
 def join(request, slug: str):
     """Join per the community's policy: active at once, pending approval, or by invitation."""
-    community = _community(request, slug)
-    return membership_out(actions.join(request.user, community))
+    community, invitation = queries.community_to_join(request.user, slug)
+    return membership_out(actions.join(request.user, community, invitation=invitation))
 
 
 @router.post("/communities/{slug}/leave", response=LeaveOut)
@@ -271,7 +268,7 @@ def list_members(
     community = _community(request, slug)
     permissions.check_read(request.user, community)
     if state != "active":
-        permissions.check_moderate(request.user, community)
+        permissions.check_view_requests(request.user, community)
     rows, next_cursor = queries.members(
         community, after=cursor, limit=limit, state=state, role=role
     )
@@ -329,7 +326,9 @@ def remove_member(request, slug: str, username: str):
 # --- Invitations ----------------------------------------------------------------
 
 
-def invitation_out(request, invitation, *, with_url=False):
+def invitation_out(request, invitation):
+    """The invitation without its link: the link goes by mail to the address, and only
+    there (following it vouches for the address, see views.invitation)."""
     return {
         "id": invitation.pk,
         "community": invitation.community.slug,
@@ -337,7 +336,6 @@ def invitation_out(request, invitation, *, with_url=False):
         "status": invitation.status,
         "created_at": invitation.created_at,
         "expires_at": invitation.expires_at,
-        "url": actions.invitation_url(invitation) if with_url and invitation.is_usable else None,
     }
 
 
@@ -346,7 +344,7 @@ def invite(request, slug: str, payload: InvitationIn):
     """Invite an email address (managers). The invitee gets a link by mail."""
     community = _community(request, slug)
     invitation = actions.invite(request.user, community, email=payload.email)
-    return Status(201, invitation_out(request, invitation, with_url=True))
+    return Status(201, invitation_out(request, invitation))
 
 
 @router.get("/communities/{slug}/invitations", response=list[InvitationOut])

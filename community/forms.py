@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from community import actions
 from community.models import Community, Membership, Profile
 from community.validators import validate_display_name
 
@@ -22,7 +23,7 @@ class SignupExtraForm(forms.Form):
     def signup(self, request, user):
         name = self.cleaned_data.get("display_name", "").strip()
         if name:
-            Profile.objects.filter(user=user).update(display_name=name)
+            actions.update_profile(user, user, display_name=name)
 
 
 def apply_errors(form, error):

@@ -3,11 +3,19 @@ from django.utils import translation
 SESSION_LANGUAGE_KEY = "member_language"
 
 
+def remember_language(request, language):
+    """Carry a member's language choice into their session ("" follows the browser)."""
+    if language:
+        request.session[SESSION_LANGUAGE_KEY] = language
+    else:
+        request.session.pop(SESSION_LANGUAGE_KEY, None)
+
+
 class MemberLanguageMiddleware:
     """Speak the member's chosen language, else what LocaleMiddleware picked.
 
     The choice is copied into the session at login and on profile save
-    (``community.receivers``, ``community.actions.update_profile``), so no
+    (``community.receivers``, and the profile and language views), so no
     query is spent on it per request. Must come after AuthenticationMiddleware
     and LocaleMiddleware.
     """
@@ -68,3 +76,32 @@ class ApiJsonErrorsMiddleware:
                 json_response["Allow"] = response["Allow"]
             return json_response
         return response
+
+
+class RejectNulMiddleware:
+    """Refuse URLs carrying NUL bytes (``%00``) with a 400, before any view sees them.
+
+    PostgreSQL cannot store or even compare text with NUL in it: such a path
+    or query string would reach a query and fail as a 500. Forms refuse NUL
+    themselves (Django's ProhibitNullCharactersValidator) and the API's body
+    validation does too (community.validators).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            "\x00" in request.path
+            or "\x00" in request.META.get("QUERY_STRING", "")
+            or any("\x00" in value for values in request.GET.lists() for value in values[1])
+        ):
+            from django.http import HttpResponseBadRequest, JsonResponse
+
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"detail": "NUL characters are not allowed in URLs.", "code": "bad_request"},
+                    status=400,
+                )
+            return HttpResponseBadRequest("NUL characters are not allowed in URLs.")
+        return self.get_response(request)

@@ -8,6 +8,7 @@ import hashlib
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -15,6 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community import validators
+
+# The longest answer a staff-defined profile field may allow (the column's size).
+ProfileFieldValue_MAX = 500
 
 
 class MemberManager(UserManager):
@@ -103,7 +107,11 @@ class ProfileField(models.Model):
     choices = models.TextField(
         _("choices"), blank=True, help_text=_("One choice per line; leave empty for free text.")
     )
-    max_length = models.PositiveSmallIntegerField(_("maximum length"), default=100)
+    max_length = models.PositiveSmallIntegerField(
+        _("maximum length"),
+        default=100,
+        validators=[MinValueValidator(1), MaxValueValidator(ProfileFieldValue_MAX)],
+    )
     is_public = models.BooleanField(_("shown on the profile page"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -122,7 +130,7 @@ class ProfileField(models.Model):
 class ProfileFieldValue(models.Model):
     profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="field_values")
     field = models.ForeignKey(ProfileField, on_delete=models.CASCADE, related_name="values")
-    value = models.CharField(max_length=500)
+    value = models.CharField(max_length=ProfileFieldValue_MAX)
 
     class Meta:
         constraints = [

@@ -273,11 +273,20 @@ def check_unban(actor, community, target):
 
 
 def check_set_role(actor, community, target, role):
+    """Managers appoint moderators and managers; only staff demote a manager.
+
+    Otherwise one manager could demote another and then ban them, which a
+    direct ban (``check_ban``) refuses.
+    """
     check_manage(actor, community)
     if target.state != State.ACTIVE:
         raise Forbidden(_("Only active members can be given a role."), code="not_active")
-    if target.user_id == actor.pk and not is_staff(actor):
+    if is_staff(actor):
+        return
+    if target.user_id == actor.pk:
         raise Forbidden(_("You cannot change your own role."), code="self")
+    if target.role == Role.MANAGER:
+        raise Forbidden(_("Only site staff can change a manager's role."), code="rank")
 
 
 def can_view_members(user, community):
@@ -285,4 +294,25 @@ def can_view_members(user, community):
 
 
 def can_view_requests(user, community):
+    """Pending requests and bans are for moderators."""
     return can_moderate(user, community)
+
+
+def check_view_requests(user, community):
+    check_see_community(user, community)
+    if not can_view_requests(user, community):
+        raise Forbidden(_("Only this community's moderators can see requests and bans."))
+
+
+def can_ask_to_join(user, community):
+    """Offer a join button: to whoever may join, and to visitors who could after signing in."""
+    if not user.is_authenticated:
+        return can_see_community(user, community) and community.join_policy != JoinPolicy.INVITE
+    return can_join(user, community)
+
+
+def can_see_profile_field(viewer, owner, field):
+    """Staff-defined profile fields are public, or shown to their owner and staff only."""
+    return (
+        field.is_public or (viewer.is_authenticated and viewer.pk == owner.pk) or is_staff(viewer)
+    )

@@ -1,7 +1,10 @@
 """What the community pages and API endpoints read, shaped in a fixed number of queries."""
 
+from allauth.account.models import EmailAddress
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
+from django.db.models.functions import Lower
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import permissions
@@ -44,6 +47,49 @@ def visible_communities(user):
     queryset = permissions.filter_visible_communities(user, _annotated(Community.objects.all()))
     communities = list(_with_viewer_membership(queryset.order_by("name", "pk"), user))
     return _remember_viewer(communities, user)
+
+
+def usable_invitation_for(user, community):
+    """A pending, unexpired invitation to ``community`` for one of the user's verified emails.
+
+    Only verified addresses count: an address typed at signup proves nothing
+    until its owner follows the confirmation link.
+    """
+    if not user.is_authenticated:
+        return None
+    emails = EmailAddress.objects.filter(user=user, verified=True).values("email")
+    return (
+        Invitation.objects.annotate(email_lower=Lower("email"))
+        .filter(
+            community=community,
+            email_lower__in=emails.annotate(lower=Lower("email")).values("lower"),
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def community_to_join(user, slug):
+    """The community ``slug`` for a join request, with the invitation that opens it.
+
+    Returns (community, invitation or None). A hidden community is found for
+    someone holding an invitation to it; for anyone else it is the same 404
+    as a missing one.
+    """
+    community = _with_viewer_membership(_annotated(Community.objects.filter(slug=slug)), user)
+    community = community.first()
+    if community is None:
+        raise Http404(_("No community found."))
+    _remember_viewer([community], user)
+    invitation = None
+    if community.join_policy != Community.JoinPolicy.OPEN:
+        invitation = usable_invitation_for(user, community)
+    if invitation is None:
+        permissions.check_see_community(user, community)
+    return community, invitation
 
 
 def community_for(user, slug):
@@ -148,23 +194,30 @@ def member_profile(viewer, username):
     )
     if user is None:
         raise Http404(_("No member found."))
-    visible = permissions.filter_visible_communities(viewer)
+    # Readable, not merely visible: a private community's member list is for its members.
+    visible = permissions.filter_readable_communities(viewer)
     user.visible_memberships = list(
         Membership.objects.filter(user=user, state=State.ACTIVE, community__in=visible)
         .select_related("community")
         .order_by("community__name")
     )
-    own = viewer.is_authenticated and viewer.pk == user.pk
     user.visible_fields = [
         value
         for value in user.profile.field_values.all()
-        if value.field.is_public or own or permissions.is_staff(viewer)
+        if permissions.can_see_profile_field(viewer, user, value.field)
     ]
     return user
 
 
 def memberships_of(user):
-    """The user's own memberships (any state), with their communities."""
+    """The user's own memberships (any state) in communities they may see.
+
+    A ban from a hidden community one never belonged to stays invisible to them.
+    """
     return list(
-        Membership.objects.filter(user=user).select_related("community").order_by("community__name")
+        Membership.objects.filter(
+            user=user, community__in=permissions.filter_visible_communities(user)
+        )
+        .select_related("community")
+        .order_by("community__name")
     )

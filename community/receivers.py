@@ -1,10 +1,11 @@
 """Signal receivers that keep accounts, profiles, sessions and sockets in step."""
 
-from allauth.account.signals import user_signed_up
+from allauth.account.signals import password_changed, password_reset, user_signed_up
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from community import actions
 from community.middleware import SESSION_LANGUAGE_KEY
 from community.models import Profile, User
 from community.validators import validate_display_name
@@ -26,8 +27,8 @@ def fill_display_name(sender, request, user, **kwargs):
         validate_display_name(name)
     except Exception:  # a provider's name with invisible characters is dropped
         name = ""
-    if name:
-        Profile.objects.filter(user=user, display_name="").update(display_name=name)
+    if name and not user.profile.display_name:
+        actions.update_profile(user, user, display_name=name)
 
 
 @receiver(user_logged_in, dispatch_uid="community.session_language")
@@ -35,6 +36,20 @@ def remember_language(sender, request, user, **kwargs):
     language = Profile.objects.filter(user=user).values_list("language", flat=True).first()
     if request is not None and hasattr(request, "session") and language:
         request.session[SESSION_LANGUAGE_KEY] = language
+
+
+@receiver(post_save, sender=User, dispatch_uid="community.deactivated_sockets")
+def close_deactivated_sockets(sender, instance, created, raw=False, **kwargs):
+    """A deactivated account keeps no open socket."""
+    if not created and not raw and not instance.is_active:
+        close_user_sockets(instance.pk)
+
+
+@receiver(password_changed, dispatch_uid="community.password_changed_sockets")
+@receiver(password_reset, dispatch_uid="community.password_reset_sockets")
+def close_sockets_on_password_change(sender, request, user, **kwargs):
+    """A new password ends every socket; the member's own tabs reconnect with their session."""
+    close_user_sockets(user.pk)
 
 
 @receiver(user_logged_out, dispatch_uid="community.close_sockets")

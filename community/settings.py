@@ -50,6 +50,12 @@ if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG=0.")
     ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# The site's public address, for links in emails (invitations) and the CMS admin.
+SITE_URL = os.environ.get("SITE_URL", "")
+if not SITE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured("SITE_URL (https://…) must be set when DJANGO_DEBUG=0.")
+    SITE_URL = "http://127.0.0.1:8000"
 
 BRAND_NAME = os.environ.get("BRAND_NAME", "Velora")
 
@@ -94,6 +100,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "community.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -134,8 +141,14 @@ TEMPLATES = [
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Under ASGI every request may run in another thread: Django asks for no persistent
+    # connections (CONN_MAX_AGE=0) and psycopg's pool to reuse them instead.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "10")),
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -313,15 +326,20 @@ AVATAR_SIZE = 256
 # --- Wagtail ----------------------------------------------------------------
 
 WAGTAIL_SITE_NAME = BRAND_NAME
-WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = SITE_URL
+# Wagtail's own login and password pages are replaced by allauth's (one place for
+# verification, rate limits and MFA): community/urls.py routes /cms/login/ there.
+WAGTAILADMIN_LOGIN_URL = "/accounts/login/"
+WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 # --- Community --------------------------------------------------------------
 
-# The site's public address, for links in emails (invitations) and the CMS admin.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Requests per minute per user (or per IP for anonymous callers) on /api/v1/.
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "1200/m")
 INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "14"))

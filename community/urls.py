@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
 from wagtail import urls as wagtail_urls  # noqa: F401  (mounted by the CMS issue)
@@ -35,6 +36,12 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    # Wagtail's login would skip allauth's email verification and rate limits.
+    path(
+        "cms/login/",
+        RedirectView.as_view(url="/accounts/login/", query_string=True),
+        name="cms_login",
+    ),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

@@ -28,6 +28,7 @@ from community.forms import (
     RoleForm,
     apply_errors,
 )
+from community.middleware import remember_language
 from community.models import Membership, Profile, ProfileField, ProfileFieldValue, User
 
 MEMBERS_PER_PAGE = 50
@@ -72,8 +73,7 @@ def community_detail(request, slug):
         "community": community,
         "membership": membership,
         "can_read": can_read,
-        "can_join": permissions.can_join(user, community)
-        or (not user.is_authenticated and community.join_policy != "invite"),
+        "can_join": permissions.can_ask_to_join(user, community),
         "can_leave": permissions.can_leave(user, community),
         "can_moderate": permissions.can_moderate(user, community),
         "can_manage": permissions.can_manage(user, community),
@@ -88,9 +88,9 @@ def community_detail(request, slug):
 @login_required
 @require_POST
 def community_join(request, slug):
-    community = queries.community_for(request.user, slug)
+    community, invitation = queries.community_to_join(request.user, slug)
     try:
-        membership = actions.join(request.user, community)
+        membership = actions.join(request.user, community, invitation=invitation)
     except PermissionDenied as error:
         messages.error(request, str(error))
     except Conflict as error:
@@ -339,11 +339,11 @@ def profile_edit(request):
                 avatar=form.cleaned_data["avatar"] or None,
                 remove_avatar=form.cleaned_data["remove_avatar"],
                 fields=form.custom_values(),
-                request=request,
             )
         except ValidationError as error:
             apply_errors(form, error)
         else:
+            remember_language(request, form.cleaned_data["language"])
             messages.success(request, _("Your profile was saved."))
             return redirect("profile", username=user.username)
     return render(request, "community/profile_edit.html", {"form": form, "profile": profile})
@@ -359,5 +359,6 @@ def set_language(request):
     response = django_set_language(request)
     language = request.POST.get("language", "")
     if request.user.is_authenticated and language in dict(Profile.Language.choices):
-        actions.update_profile(request.user, request.user, language=language, request=request)
+        actions.update_profile(request.user, request.user, language=language)
+        remember_language(request, language)
     return response

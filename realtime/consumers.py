@@ -128,7 +128,11 @@ class StreamConsumer(AsyncWebsocketConsumer):
                 return
 
     async def access_changed(self, message):
-        """Re-check every subscription; drop the ones the user may no longer see."""
+        """Re-check every subscription; drop the ones the user may no longer see.
+
+        The user is read again first: staff status or activity may have changed
+        since the socket opened.
+        """
         revoked = await database_sync_to_async(self._revoked_streams)()
         for name in revoked:
             address = self.subscriptions.pop(name)
@@ -136,6 +140,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
             await self.send_error("access_revoked", stream=name)
 
     def _revoked_streams(self):
+        if self.user.is_authenticated:
+            self.user.refresh_from_db(fields=["is_active", "is_staff", "is_superuser"])
         revoked = []
         for name in self.subscriptions:
             try:

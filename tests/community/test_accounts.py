@@ -210,3 +210,20 @@ def test_bad_custom_field_values(client, make_user):
     client.force_login(user)
     response = client.post("/settings/profile/", {"display_name": "X", "field_bike": "Tandem"})
     assert response.status_code == 200 and response.context["form"].errors.get("field_bike")
+
+
+@pytest.mark.django_db
+def test_wagtail_login_goes_through_allauth(client, make_user):
+    """Wagtail's own form would skip email verification and the rate limits."""
+    from allauth.account.models import EmailAddress
+
+    from tests.factories import PASSWORD as FACTORY_PASSWORD
+
+    user = make_user()
+    EmailAddress.objects.filter(user=user).update(verified=False)
+    response = client.get("/cms/login/?next=/cms/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/cms/"
+    client.post("/cms/login/", {"username": user.username, "password": FACTORY_PASSWORD})
+    assert client.get("/api/v1/me").status_code == 401
+    assert client.get("/cms/").status_code == 302  # to allauth's login

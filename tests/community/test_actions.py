@@ -282,3 +282,56 @@ def test_update_community_checks_choices(make_community, staff, make_user, add_m
     add_member(community, member)
     with pytest.raises(PermissionDenied):
         actions.update_community(member, community, name="Mine now")
+
+
+@pytest.mark.django_db
+def test_a_failing_receiver_does_not_undo_a_committed_join(
+    make_community, make_user, django_capture_on_commit_callbacks
+):
+    community = make_community("robust")
+    user = make_user()
+
+    def broken_receiver(sender, **kwargs):
+        raise RuntimeError("a badge rule crashed")
+
+    signals.membership_changed.connect(broken_receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            membership = actions.join(user, community)
+    finally:
+        signals.membership_changed.disconnect(broken_receiver)
+    assert Membership.objects.get(pk=membership.pk).state == "active"
+
+
+@pytest.mark.django_db
+def test_a_refused_join_leaves_no_membership_behind(make_community, make_user, staff):
+    from community import permissions
+
+    community = make_community("stale", visibility="hidden", join_policy="invite")
+    user = make_user()
+    invitation = actions.invite(staff, community, email=user.email)
+    Invitation.objects.filter(pk=invitation.pk).update(nonce="", revoked_at=invitation.created_at)
+    with pytest.raises(PermissionDenied):
+        actions.join(user, community, invitation=invitation)  # a stale copy: still looks usable
+    assert permissions.membership_of(user, community) is None
+    assert not permissions.can_see_community(user, community)
+
+
+@pytest.mark.django_db
+def test_invitation_mail_is_plain_text(
+    make_community, staff, django_capture_on_commit_callbacks, mailoutbox
+):
+    community = make_community("amp", name="Entraide & SAV")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.invite(staff, community, email="o'brien@example.com")
+    assert "Entraide & SAV" in mailoutbox[0].subject
+    assert "&amp;" not in mailoutbox[0].body
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_production(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo")

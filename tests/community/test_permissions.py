@@ -167,6 +167,11 @@ def test_rank_rules_for_bans_and_roles(make_community, person, make_user, add_me
         permissions.check_ban(manager, community, membership(manager))
 
     permissions.check_set_role(manager, community, membership(member), "moderator")
+    permissions.check_set_role(manager, community, membership(member), "manager")
+    co_manager = person("manager", community)
+    community = fresh(community)
+    with pytest.raises(PermissionDenied):  # demoting a manager is for staff
+        permissions.check_set_role(manager, community, membership(co_manager), "member")
     with pytest.raises(PermissionDenied):
         permissions.check_set_role(moderator, community, membership(member), "moderator")
     with pytest.raises(PermissionDenied):  # a manager cannot demote themselves by accident

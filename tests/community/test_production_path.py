@@ -127,3 +127,24 @@ def test_one_invitation_link_lets_one_person_in():
     )
     assert sum(isinstance(r, Membership) for r in results) == 1, results
     assert Membership.objects.filter(community=club).count() == 2  # staff + one guest
+
+
+@pytest.mark.production
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_leaving_at_once_leave_one_behind():
+    staff = UserFactory(is_staff=True)
+    first, second, member = UserFactory(), UserFactory(), UserFactory()
+    community = actions.create_community(
+        staff, slug="duo", name="Duo", kind="club", visibility="public", join_policy="open"
+    )
+    for user in (first, second, member):
+        actions.join(user, community)
+    for user in (first, second):
+        actions.set_role(staff, community, user, role="manager")
+    actions.leave(staff, community)  # the creator goes; two managers and a member remain
+    results = run_together(
+        lambda: actions.leave(first, community), lambda: actions.leave(second, community)
+    )
+    managers = Membership.objects.filter(community=community, role="manager", state="active")
+    assert managers.count() == 1, results
+    assert sum(getattr(r, "code", None) == "last_manager" for r in results) == 1, results

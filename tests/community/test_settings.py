@@ -10,6 +10,7 @@ PRODUCTION = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "x7$k2!q9vZ@p4#Lm8&nR1^tY6*wB3(eH5)jU0+cF-dG=sA_iO[oP]lK{zX}",
     "DJANGO_ALLOWED_HOSTS": "community.example.com",
+    "SITE_URL": "https://community.example.com",
 }
 
 
@@ -53,6 +54,13 @@ def test_production_refuses_to_start_without_allowed_hosts():
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "DJANGO_ALLOWED_HOSTS must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_its_address():
+    env = {k: v for k, v in PRODUCTION.items() if k != "SITE_URL"}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "SITE_URL" in result.stderr
 
 
 def test_a_mistyped_boolean_is_an_error_not_a_guess():

@@ -30,11 +30,21 @@ def test_directory_lists_what_the_visitor_may_see(client, communities, make_user
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/c/club/", "/c/club/members/", "/c/club/moderation/"])
-def test_hidden_community_is_a_404_for_outsiders(client, communities, make_user, path):
-    assert client.get(path).status_code in (404, 302)  # anonymous: 404, or login for moderation
+@pytest.mark.parametrize(
+    "path", ["/c/{}/", "/c/{}/members/", "/c/{}/moderation/", "/c/{}/invitations/"]
+)
+def test_hidden_community_answers_like_a_missing_one(client, communities, make_user, path):
+    def answer():
+        hidden, missing = client.get(path.format("club")), client.get(path.format("nowhere"))
+        assert hidden.status_code == missing.status_code
+        assert hidden.get("Location", "").replace("club", "X") == missing.get(
+            "Location", ""
+        ).replace("nowhere", "X")
+        return hidden.status_code
+
+    assert answer() in (404, 302)  # anonymous: 404, or the login page for moderators' pages
     client.force_login(make_user())
-    assert client.get(path).status_code == 404
+    assert answer() == 404
 
 
 @pytest.mark.django_db

@@ -159,3 +159,45 @@ async def test_a_community_turning_private_drops_anonymous_subscribers(world):
     frame = json.loads(await anonymous.receive_from(timeout=2))
     assert frame == {"op": "error", "stream": "community:ideas", "reason": "access_revoked"}
     await anonymous.disconnect()
+
+
+async def test_a_password_change_closes_the_members_sockets(world):
+    member = world["member"]
+    socket, _ = await connect(await signed_in(member))
+
+    @sync_to_async
+    def change_password():
+        client = Client()
+        client.force_login(member)
+        from tests.factories import PASSWORD
+
+        return client.post(
+            "/accounts/password/change/",
+            {
+                "oldpassword": PASSWORD,
+                "password1": "a-new-long-phrase!",
+                "password2": "a-new-long-phrase!",
+            },
+        )
+
+    response = await change_password()
+    assert response.status_code == 302
+    assert (await socket.receive_output(timeout=2))["code"] == 4401
+
+
+async def test_losing_staff_status_drops_what_only_staff_could_see(world):
+    staff = await sync_to_async(UserFactory)(is_staff=True)  # no membership of its own
+    socket, _ = await connect(await signed_in(staff))
+    assert (await send(socket, {"op": "subscribe", "stream": "moderation:club"}))[
+        "op"
+    ] == "subscribed"
+
+    @sync_to_async
+    def demote():
+        type(staff).objects.filter(pk=staff.pk).update(is_staff=False, is_superuser=False)
+        publish.access_changed_on_commit(staff.pk)
+
+    await demote()
+    frame = json.loads(await socket.receive_from(timeout=2))
+    assert frame == {"op": "error", "stream": "moderation:club", "reason": "access_revoked"}
+    await socket.disconnect()

@@ -1,11 +1,12 @@
 """Seed the demo brand: communities, people and their roles. Safe to run again."""
 
 from allauth.account.models import EmailAddress
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from community import actions, permissions
-from community.models import Community, Membership, Profile, ProfileField, User
+from community.models import Community, Membership, ProfileField, User
 
 DEMO_PASSWORD = "demo-community-2026"
 
@@ -80,7 +81,19 @@ PROFILE_FIELDS = [
 class Command(BaseCommand):
     help = "Create the demo brand's communities and accounts (idempotent)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even with DJANGO_DEBUG=0 (creates a superuser with a public password).",
+        )
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo creates accounts with a published password; it runs only with "
+                "DJANGO_DEBUG=1, or with --force."
+            )
         with transaction.atomic():
             people = {spec[0]: self._person(*spec) for spec in PEOPLE}
             admin = people["admin"]
@@ -110,9 +123,8 @@ class Command(BaseCommand):
             user = User(username=username, email=email, is_staff=staff, is_superuser=staff)
             user.set_password(DEMO_PASSWORD)
             user.save()
-        Profile.objects.filter(user=user, display_name="").update(
-            display_name=display_name, language=language
-        )
+        if not user.profile.display_name:
+            actions.update_profile(user, user, display_name=display_name, language=language)
         EmailAddress.objects.get_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
