@@ -21,6 +21,17 @@ from realtime.streams import group_for
 from tests.factories import UserFactory
 
 
+def new_community(staff, slug, visibility="public", join_policy="open"):
+    return actions.create_community(
+        staff,
+        slug=slug,
+        name=slug.title(),
+        kind="club",
+        visibility=visibility,
+        join_policy=join_policy,
+    )
+
+
 def run_together(*functions):
     """Run the functions in threads released at the same instant; return results or errors."""
     barrier = threading.Barrier(len(functions))
@@ -53,9 +64,7 @@ def test_database_is_postgresql():
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_joins_make_one_membership():
     staff, user = UserFactory(is_staff=True), UserFactory()
-    community = actions.create_community(
-        staff, slug="race", name="Race", kind="club", visibility="public", join_policy="open"
-    )
+    community = new_community(staff, "race", "public", "open")
     results = run_together(*(lambda: actions.join(user, community) for _ in range(4)))
     assert sum(isinstance(r, Membership) for r in results) == 1, results
     assert all(isinstance(r, Membership | Conflict) for r in results), results
@@ -66,9 +75,7 @@ def test_concurrent_joins_make_one_membership():
 @pytest.mark.django_db(transaction=True)
 def test_approve_and_ban_racing_end_in_one_consistent_state():
     staff, user = UserFactory(is_staff=True), UserFactory()
-    community = actions.create_community(
-        staff, slug="race2", name="Race", kind="club", visibility="private", join_policy="request"
-    )
+    community = new_community(staff, "race2", "private", "request")
     actions.join(user, community)
     results = run_together(
         lambda: actions.approve(staff, community, user),
@@ -104,9 +111,7 @@ def test_a_dead_channel_layer_loses_no_write(settings, caplog):
         }
     }
     staff, user = UserFactory(is_staff=True), UserFactory()
-    community = actions.create_community(
-        staff, slug="down", name="Down", kind="club", visibility="public", join_policy="open"
-    )
+    community = new_community(staff, "down", "public", "open")
     with caplog.at_level(logging.ERROR, logger="realtime.publish"):
         membership = actions.join(user, community)
     assert Membership.objects.get(pk=membership.pk).state == "active"
@@ -117,9 +122,7 @@ def test_a_dead_channel_layer_loses_no_write(settings, caplog):
 @pytest.mark.django_db(transaction=True)
 def test_one_invitation_link_lets_one_person_in():
     staff, first, second = UserFactory(is_staff=True), UserFactory(), UserFactory()
-    club = actions.create_community(
-        staff, slug="vip", name="VIP", kind="club", visibility="hidden", join_policy="invite"
-    )
+    club = new_community(staff, "vip", "hidden", "invite")
     invitation = actions.invite(staff, club, email="forwarded@example.com")
     results = run_together(
         lambda: actions.accept_invitation(first, invitation),
@@ -134,9 +137,7 @@ def test_one_invitation_link_lets_one_person_in():
 def test_two_managers_leaving_at_once_leave_one_behind():
     staff = UserFactory(is_staff=True)
     first, second, member = UserFactory(), UserFactory(), UserFactory()
-    community = actions.create_community(
-        staff, slug="duo", name="Duo", kind="club", visibility="public", join_policy="open"
-    )
+    community = new_community(staff, "duo", "public", "open")
     for user in (first, second, member):
         actions.join(user, community)
     for user in (first, second):
