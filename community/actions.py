@@ -55,57 +55,48 @@ def membership_data(membership):
     }
 
 
-def _signal_on_commit(**kwargs):
-    """Send membership_changed after commit; a failing receiver cannot undo the write."""
+def _after_commit(community, user, membership, **change):
+    """Drop the streams the user lost and signal other apps, once committed.
+
+    ``change`` carries actor, previous_state and previous_role for receivers.
+    A failing receiver (a badge rule) is logged and cannot undo the write.
+    """
+    publish.access_changed_on_commit(user.pk)
 
     def send():
-        for receiver, response in signals.membership_changed.send_robust(
-            sender=Membership, **kwargs
-        ):
+        responses = signals.membership_changed.send_robust(
+            sender=Membership, membership=membership, community=community, user=user, **change
+        )
+        for receiver, response in responses:
             if isinstance(response, Exception):
                 logger.error("membership_changed receiver %r failed", receiver, exc_info=response)
 
     transaction.on_commit(send)
 
 
-def _announce(membership, *, actor, previous_state, previous_role):
+def _announce(membership, **change):
     """After commit: tell the member, drop streams they lost, signal other apps.
 
     A person banned from a hidden community they never belonged to is not told:
     that would reveal the community to them.
     """
     community, user = membership.community, membership.user
-    if previous_state is not None or community.visibility != Community.Visibility.HIDDEN:
+    is_new = change["previous_state"] is None
+    if not is_new or community.visibility != Community.Visibility.HIDDEN:
         publish.send_event_on_commit(
             f"me:{user.pk}", "membership.changed", membership_data(membership)
         )
-    if membership.state == State.PENDING and previous_state is None:
+    if membership.state == State.PENDING and is_new:
         publish.send_event_on_commit(
             f"moderation:{community.slug}", "membership.requested", membership_data(membership)
         )
-    publish.access_changed_on_commit(user.pk)
-    _signal_on_commit(
-        membership=membership,
-        community=community,
-        user=user,
-        actor=actor,
-        previous_state=previous_state,
-        previous_role=previous_role,
-    )
+    _after_commit(community, user, membership, **change)
 
 
-def _announce_removed(community, user, *, actor, previous_state, previous_role):
+def _announce_removed(community, user, **change):
     data = {"community": community.slug, "username": user.username, "state": "none"}
     publish.send_event_on_commit(f"me:{user.pk}", "membership.removed", data)
-    publish.access_changed_on_commit(user.pk)
-    _signal_on_commit(
-        membership=None,
-        community=community,
-        user=user,
-        actor=actor,
-        previous_state=previous_state,
-        previous_role=previous_role,
-    )
+    _after_commit(community, user, None, **change)
 
 
 @contextmanager
