@@ -127,7 +127,7 @@ def _membership_change(community, *users):
 def _locked_membership(community, user):
     """The membership row, locked until commit, also kept as the cached one."""
     membership = (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("community", "user")
         .filter(community=community, user=user)
         .first()

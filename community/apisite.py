@@ -198,8 +198,10 @@ def on_unexpected(request, exc):
 def add_routers():
     """Mount every app's router, then the catch-all that answers JSON 404s."""
     from community.api import router as community_router
+    from forums.api import router as forums_router
 
     api.add_router("", community_router)
+    api.add_router("", forums_router)
 
     fallback = Router()
 

@@ -340,6 +340,8 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 
 # --- Community --------------------------------------------------------------
 
+# The longest post a member may write, in characters.
+FORUMS_MAX_POST_LENGTH = int(os.environ.get("FORUMS_MAX_POST_LENGTH", "30000"))
 # Requests per minute per user (or per IP for anonymous callers) on /api/v1/.
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "1200/m")
 INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "14"))

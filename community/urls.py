@@ -12,11 +12,13 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from community import views
 from community.apisite import api
+from forums import views as forums_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("communities/new/", views.community_create, name="community_create"),
-    path("c/<slug:slug>/", views.community_detail, name="community"),
+    # The community's home shows its threads: the forums app composes the page.
+    path("c/<slug:slug>/", forums_views.community_home, name="community"),
     path("c/<slug:slug>/join/", views.community_join, name="community_join"),
     path("c/<slug:slug>/leave/", views.community_leave, name="community_leave"),
     path("c/<slug:slug>/members/", views.community_members, name="community_members"),
@@ -28,6 +30,7 @@ urlpatterns = [
         views.member_action,
         name="member_action",
     ),
+    path("", include("forums.urls")),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("u/<str:username>/", views.profile, name="profile"),
     path("settings/profile/", views.profile_edit, name="profile_edit"),

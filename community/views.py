@@ -64,7 +64,8 @@ def home(request):
     )
 
 
-def community_detail(request, slug):
+def community_context(request, slug):
+    """What a community's home page shows: about, membership, join button, team."""
     community = queries.community_for(request.user, slug)
     user = request.user
     membership = permissions.membership_of(user, community)
@@ -82,7 +83,12 @@ def community_detail(request, slug):
             queries.pending_count(community) if permissions.can_moderate(user, community) else 0
         ),
     }
-    return render(request, "community/detail.html", context)
+    return context
+
+
+def community_detail(request, slug):
+    """The community's home page (the forums app extends it with the thread list)."""
+    return render(request, "community/detail.html", community_context(request, slug))
 
 
 @login_required

@@ -1,0 +1,183 @@
+"""Threads and posts: discussions, questions, ideas, polls and announcements.
+
+Fields and field-local properties only; every change goes through
+``forums.actions`` and every "may X do Y" through ``forums.permissions`` (on
+top of ``community.permissions``, which alone decides visibility).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from community.models import Community
+from community.validators import validate_single_line, validate_text
+
+
+class Thread(models.Model):
+    class Kind(models.TextChoices):
+        DISCUSSION = "discussion", _("Discussion")
+        QUESTION = "question", _("Question")
+        IDEA = "idea", _("Idea")
+        POLL = "poll", _("Poll")
+        ANNOUNCEMENT = "announcement", _("Announcement")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        LOCKED = "locked", _("Locked")
+
+    class IdeaStatus(models.TextChoices):
+        NEW = "new", _("New")
+        UNDER_REVIEW = "under_review", _("Under review")
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        DECLINED = "declined", _("Declined")
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="threads")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.DISCUSSION)
+    title = models.CharField(_("title"), max_length=200, validators=[validate_single_line])
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="threads"
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    pinned = models.BooleanField(_("pinned"), default=False)
+    replies_allowed = models.BooleanField(_("replies allowed"), default=True)
+    accepted_post = models.ForeignKey(
+        "Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    idea_status = models.CharField(
+        max_length=16, choices=IdeaStatus.choices, blank=True, default=""
+    )
+    idea_status_note = models.TextField(blank=True, max_length=2000, validators=[validate_text])
+    # Counters kept by the actions, so that lists need no aggregate per row.
+    post_count = models.PositiveIntegerField(default=0)
+    vote_count = models.PositiveIntegerField(default=0)
+    reaction_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    # First reply by someone other than the asker: first-response time KPI.
+    first_response_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["community", "-pinned", "-last_activity_at", "-id"], name="thread_latest"
+            ),
+            models.Index(fields=["community", "-pinned", "-created_at", "-id"], name="thread_new"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("thread", args=[self.community.slug, self.pk])
+
+    @property
+    def is_locked(self):
+        return self.state == self.State.LOCKED
+
+    @property
+    def is_solved(self):
+        return self.accepted_post_id is not None
+
+    @property
+    def reply_count(self):
+        return max(self.post_count - 1, 0)
+
+
+class Post(models.Model):
+    """One message. ``number`` orders a thread's posts: 1 is the opening post.
+
+    Numbers are allocated under the thread's row lock, so within a thread they
+    follow commit order without gaps.
+    """
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    number = models.PositiveIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="posts"
+    )
+    body = models.TextField(validators=[validate_text])
+    html = models.TextField()
+    reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    client_id = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    reaction_counts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "number"], name="unique_post_number"),
+            # The same client_id twice from one author makes one post (double clicks, retries).
+            models.UniqueConstraint(
+                fields=["author", "client_id"],
+                condition=~Q(client_id=""),
+                name="unique_post_client_id",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.number} in {self.thread_id}"
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
+
+
+class PostRevision(models.Model):
+    """An earlier version of a post, kept when it is edited."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    html = models.TextField()
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"revision of {self.post_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Reaction(models.Model):
+    class Kind(models.TextChoices):
+        LIKE = "like", _("Like")
+        HELPFUL = "helpful", _("Helpful")
+        LOVE = "love", _("Love")
+        INSIGHTFUL = "insightful", _("Insightful")
+        FUNNY = "funny", _("Funny")
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "user", "kind"], name="unique_reaction")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} on {self.post_id}"
+
+
+class IdeaVote(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["thread", "user"], name="unique_idea_vote")]
+
+    def __str__(self):
+        return f"vote on {self.thread_id}"

@@ -25,6 +25,14 @@ EVENTS = {
         EventType("membership.removed", "me", ("community", "username", "state")),
         # Moderators of a community see join requests arrive.
         EventType("membership.requested", "moderation", ("community", "username", "state")),
+        # A community's thread list: a thread opened, or changed (reply, vote, solved...).
+        EventType("thread.created", "community", ("id", "community", "kind", "title", "state")),
+        EventType("thread.updated", "community", ("id", "community", "kind", "title", "state")),
+        # A thread's posts.
+        EventType("post.created", "thread", ("id", "thread", "number", "author", "html")),
+        EventType("post.edited", "thread", ("id", "thread", "number", "html")),
+        EventType("post.deleted", "thread", ("id", "thread", "number")),
+        EventType("post.reacted", "thread", ("id", "thread", "reactions")),
     )
 }
 

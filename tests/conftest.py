@@ -122,4 +122,8 @@ def capture_events(django_capture_on_commit_callbacks):
 async def _receive_now(layer, channel):
     import asyncio
 
-    return await asyncio.wait_for(layer.receive(channel), timeout=0.05)
+    from channels.layers import InMemoryChannelLayer
+
+    # In memory, a published event is there at once; through Redis it takes a round trip.
+    timeout = 0.05 if isinstance(layer, InMemoryChannelLayer) else 0.5
+    return await asyncio.wait_for(layer.receive(channel), timeout=timeout)

@@ -1,0 +1,441 @@
+"""Every change to threads and posts: create, reply, edit, delete, react, accept, vote.
+
+Each verb checks ``forums.permissions``, writes in one transaction (the
+thread's row locked, so post numbers follow commit order), records the
+activity that KPIs read, and after commit publishes the real-time event.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community import activity
+from community.errors import Conflict
+from community.validators import validate_single_line, validate_text
+from forums import markdown, permissions
+from forums.models import IdeaVote, Post, PostRevision, Reaction, Thread
+from realtime import publish
+
+Kind = Thread.Kind
+
+
+# --- Shapes shared by events and the API ---------------------------------------
+
+
+def author_data(user):
+    if user is None:
+        return None
+    return {"username": user.username, "display_name": user.profile.name}
+
+
+def thread_data(thread):
+    return {
+        "id": thread.pk,
+        "community": thread.community.slug,
+        "kind": thread.kind,
+        "title": thread.title,
+        "author": author_data(thread.author),
+        "state": thread.state,
+        "pinned": thread.pinned,
+        "solved": thread.is_solved,
+        "accepted_post": thread.accepted_post_id,
+        "idea_status": thread.idea_status or None,
+        "vote_count": thread.vote_count,
+        "reply_count": thread.reply_count,
+        "created_at": thread.created_at.isoformat(),
+        "last_activity_at": thread.last_activity_at.isoformat(),
+    }
+
+
+def post_data(post):
+    deleted = post.is_deleted
+    return {
+        "id": post.pk,
+        "thread": post.thread_id,
+        "number": post.number,
+        "author": author_data(post.author),
+        "body": "" if deleted else post.body,
+        "html": "" if deleted else post.html,
+        "reply_to": post.reply_to_id,
+        "created_at": post.created_at.isoformat(),
+        "edited_at": post.edited_at.isoformat() if post.edited_at else None,
+        "deleted": deleted,
+        "reactions": post.reaction_counts,
+    }
+
+
+def _publish_thread(thread, event):
+    publish.send_event_on_commit(f"community:{thread.community.slug}", event, thread_data(thread))
+
+
+def _publish_post(post, event):
+    publish.send_event_on_commit(f"thread:{post.thread_id}", event, post_data(post))
+
+
+# --- Validation -----------------------------------------------------------------
+
+
+def clean_body(body):
+    """Return the stripped body, or raise with a message that says what is wrong."""
+    if not isinstance(body, str):
+        raise ValidationError({"body": _("Write a message.")})
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": _("Write a message: it cannot be empty.")})
+    limit = settings.FORUMS_MAX_POST_LENGTH
+    if len(body) > limit:
+        raise ValidationError(
+            {"body": _("A message can be at most %(limit)d characters.") % {"limit": limit}}
+        )
+    try:
+        validate_text(body)
+    except ValidationError as error:
+        raise ValidationError({"body": error.messages}) from None
+    return body
+
+
+def clean_title(title):
+    title = (title or "").strip() if isinstance(title, str) else ""
+    if not title:
+        raise ValidationError({"title": _("Give your thread a title.")})
+    if len(title) > 200:
+        raise ValidationError({"title": _("A title can be at most 200 characters.")})
+    try:
+        validate_single_line(title)
+    except ValidationError as error:
+        raise ValidationError({"title": error.messages}) from None
+    return title
+
+
+def clean_client_id(client_id):
+    client_id = client_id or ""
+    if not isinstance(client_id, str) or len(client_id) > 64:
+        raise ValidationError({"client_id": _("A client_id is a string of at most 64 characters.")})
+    return client_id
+
+
+def _existing(author, client_id, *, thread=None, opening=False):
+    """The post this author already made with ``client_id``, if any (a retry).
+
+    A client_id names one submission: reusing it for another thread or for a
+    reply instead of a new thread is a client bug, answered with a conflict.
+    """
+    if not client_id:
+        return None
+    post = (
+        Post.objects.select_related("thread__community")
+        .filter(author=author, client_id=client_id)
+        .first()
+    )
+    if post is None:
+        return None
+    if (opening and post.number != 1) or (thread is not None and post.thread_id != thread.pk):
+        raise Conflict(
+            _("This client_id was already used for another message."), code="client_id_reused"
+        )
+    return post
+
+
+def _replayed(obj):
+    """Mark what a retried submission returns, so that callers can say "already done"."""
+    obj.replayed = True
+    return obj
+
+
+# --- Threads --------------------------------------------------------------------
+
+
+def create_thread(actor, community, *, kind, title, body, client_id="", replies_allowed=True):
+    """Open a thread with its first post. The same ``client_id`` again returns the same thread.
+
+    Announcements are pinned; their managers choose whether they take replies.
+    """
+    if kind not in Kind.values:
+        raise ValidationError({"kind": _("Choose one of: %(k)s.") % {"k": ", ".join(Kind.values)}})
+    if kind == Kind.POLL:
+        # A poll needs its options, closing time and voting rules: not offered yet.
+        raise ValidationError({"kind": _("Polls cannot be created yet.")})
+    permissions.check_create_thread(actor, community, kind)
+    title, body, client_id = clean_title(title), clean_body(body), clean_client_id(client_id)
+    existing = _existing(actor, client_id, opening=True)
+    if existing is not None:
+        return _replayed(existing.thread)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            thread = Thread.objects.create(
+                community=community,
+                kind=kind,
+                title=title,
+                author=actor,
+                pinned=kind == Kind.ANNOUNCEMENT,
+                replies_allowed=replies_allowed if kind == Kind.ANNOUNCEMENT else True,
+                idea_status=Thread.IdeaStatus.NEW if kind == Kind.IDEA else "",
+                post_count=1,
+                created_at=now,
+                last_activity_at=now,
+            )
+            post = Post.objects.create(
+                thread=thread,
+                number=1,
+                author=actor,
+                body=body,
+                html=markdown.render(body),
+                client_id=client_id,
+                created_at=now,
+            )
+            activity.record(
+                "thread.created", actor=actor, community=community, obj=thread, kind=kind
+            )
+            _publish_thread(thread, "thread.created")
+            _publish_post(post, "post.created")
+    except IntegrityError:
+        existing = _existing(actor, client_id, opening=True)
+        if existing is None:
+            raise
+        return _replayed(existing.thread)
+    return thread
+
+
+def _locked_thread(thread):
+    """The thread row, locked until commit (not its community: other threads go on)."""
+    return (
+        Thread.objects.select_for_update(of=("self",)).select_related("community").get(pk=thread.pk)
+    )
+
+
+def _locked_post(post):
+    """The post row, locked until commit, as it is now (not as the caller last saw it)."""
+    return (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("thread__community", "author__profile")
+        .get(pk=post.pk)
+    )
+
+
+# --- Posts ----------------------------------------------------------------------
+
+
+def reply(actor, thread, *, body, reply_to=None, client_id=""):
+    """Add a post to ``thread``; the same ``client_id`` from the same author makes one post."""
+    permissions.check_reply(actor, thread)
+    body, client_id = clean_body(body), clean_client_id(client_id)
+    existing = _existing(actor, client_id, thread=thread)
+    if existing is not None:
+        return _replayed(existing)
+    if reply_to is not None and reply_to.thread_id != thread.pk:
+        raise ValidationError({"reply_to": _("You can only reply to a post of this thread.")})
+    try:
+        with transaction.atomic():
+            thread = _locked_thread(thread)
+            permissions.check_reply(actor, thread)  # again, under the lock: not locked since
+            now = timezone.now()
+            post = Post.objects.create(
+                thread=thread,
+                number=thread.post_count + 1,
+                author=actor,
+                body=body,
+                html=markdown.render(body),
+                reply_to=reply_to,
+                client_id=client_id,
+                created_at=now,
+            )
+            thread.post_count += 1
+            thread.last_activity_at = now
+            fields = ["post_count", "last_activity_at"]
+            if thread.first_response_at is None and actor.pk != thread.author_id:
+                thread.first_response_at = now
+                fields.append("first_response_at")
+            thread.save(update_fields=fields)
+            activity.record(
+                "post.created",
+                actor=actor,
+                community=thread.community,
+                obj=post,
+                thread=thread.pk,
+                first_response=fields[-1] == "first_response_at",
+            )
+            _publish_post(post, "post.created")
+            _publish_thread(thread, "thread.updated")
+    except IntegrityError:
+        existing = _existing(actor, client_id, thread=thread)
+        if existing is None:
+            raise
+        return _replayed(existing)
+    return post
+
+
+def edit_post(actor, post, *, body):
+    """Change a post's text; the previous version is kept in its history."""
+    permissions.check_edit_post(actor, post)
+    body = clean_body(body)
+    with transaction.atomic():
+        post = _locked_post(post)
+        permissions.check_edit_post(actor, post)  # again: it may have been deleted since
+        if body == post.body:
+            return post
+        PostRevision.objects.create(post=post, body=post.body, html=post.html, editor=actor)
+        post.body = body
+        post.html = markdown.render(body)
+        post.edited_at = timezone.now()
+        post.save(update_fields=["body", "html", "edited_at"])
+        if post.number == 1:
+            Thread.objects.filter(pk=post.thread_id).update(last_activity_at=post.edited_at)
+        activity.record("post.edited", actor=actor, community=post.thread.community, obj=post)
+        _publish_post(post, "post.edited")
+    return post
+
+
+def delete_post(actor, post):
+    """Remove a post (soft: a placeholder stays, the history is kept for moderators)."""
+    permissions.check_delete_post(actor, post)
+    with transaction.atomic():
+        post = _locked_post(post)
+        permissions.check_delete_post(actor, post)
+        post.deleted_at = timezone.now()
+        post.save(update_fields=["deleted_at"])
+        thread = post.thread
+        if thread.accepted_post_id == post.pk:
+            thread.accepted_post = None
+            thread.save(update_fields=["accepted_post"])
+            _publish_thread(thread, "thread.updated")
+        activity.record("post.deleted", actor=actor, community=thread.community, obj=post)
+        _publish_post(post, "post.deleted")
+    return post
+
+
+def react(actor, post, *, kind):
+    """Toggle one reaction of ``kind`` by ``actor`` on ``post``; return True if now present."""
+    if kind not in Reaction.Kind.values:
+        raise ValidationError(
+            {"kind": _("Choose one of: %(k)s.") % {"k": ", ".join(Reaction.Kind.values)}}
+        )
+    permissions.check_react(actor, post)
+    with transaction.atomic():
+        post = _locked_post(post)
+        permissions.check_react(actor, post)
+        deleted, _count = Reaction.objects.filter(post=post, user=actor, kind=kind).delete()
+        added = not deleted
+        if added:
+            Reaction.objects.create(post=post, user=actor, kind=kind)
+        counts = dict(post.reaction_counts)
+        counts[kind] = max(counts.get(kind, 0) + (1 if added else -1), 0)
+        post.reaction_counts = {k: v for k, v in counts.items() if v}
+        post.save(update_fields=["reaction_counts"])
+        Thread.objects.filter(pk=post.thread_id).update(
+            reaction_count=F("reaction_count") + (1 if added else -1)
+        )
+        if added:
+            activity.record(
+                "reaction.added", actor=actor, community=post.thread.community, obj=post, kind=kind
+            )
+        _publish_post(post, "post.reacted")
+    return added
+
+
+# --- Questions and ideas ----------------------------------------------------------
+
+
+def accept_answer(actor, thread, post):
+    """Mark ``post`` as the answer to the question ``thread`` (None takes it back)."""
+    permissions.check_accept(actor, thread, post)
+    with transaction.atomic():
+        thread = _locked_thread(thread)
+        if post is not None:
+            post = _locked_post(post)
+        permissions.check_accept(actor, thread, post)
+        thread.accepted_post = post
+        thread.save(update_fields=["accepted_post"])
+        if post is not None:
+            activity.record(
+                "answer.accepted",
+                actor=actor,
+                community=thread.community,
+                obj=post,
+                target_user=post.author,
+                thread=thread.pk,
+            )
+        _publish_thread(thread, "thread.updated")
+    return thread
+
+
+def vote(actor, thread):
+    """Toggle the actor's vote for an idea; return True if the vote is now cast."""
+    permissions.check_vote(actor, thread)
+    with transaction.atomic():
+        thread = _locked_thread(thread)
+        deleted, _count = IdeaVote.objects.filter(thread=thread, user=actor).delete()
+        added = not deleted
+        if added:
+            IdeaVote.objects.create(thread=thread, user=actor)
+        thread.vote_count = max(thread.vote_count + (1 if added else -1), 0)
+        thread.save(update_fields=["vote_count"])
+        if added:
+            activity.record("idea.voted", actor=actor, community=thread.community, obj=thread)
+        _publish_thread(thread, "thread.updated")
+    return added
+
+
+def set_idea_status(actor, thread, *, status, note=""):
+    """Move an idea along (new, under review, planned, in progress, done, declined)."""
+    if status not in Thread.IdeaStatus.values:
+        raise ValidationError(
+            {"status": _("Choose one of: %(k)s.") % {"k": ", ".join(Thread.IdeaStatus.values)}}
+        )
+    permissions.check_set_idea_status(actor, thread)
+    note = (note or "").strip()
+    validate_text(note)
+    with transaction.atomic():
+        thread = _locked_thread(thread)
+        before = thread.idea_status
+        thread.idea_status = status
+        thread.idea_status_note = note
+        thread.save(update_fields=["idea_status", "idea_status_note"])
+        activity.record(
+            "idea.status_changed",
+            actor=actor,
+            community=thread.community,
+            obj=thread,
+            before=before,
+            after=status,
+        )
+        _publish_thread(thread, "thread.updated")
+    return thread
+
+
+# --- Moderation -------------------------------------------------------------------
+
+
+def set_locked(actor, thread, *, locked):
+    permissions.check_moderate_thread(actor, thread)
+    with transaction.atomic():
+        thread = _locked_thread(thread)
+        thread.state = Thread.State.LOCKED if locked else Thread.State.OPEN
+        thread.save(update_fields=["state"])
+        activity.record(
+            "thread.locked" if locked else "thread.unlocked",
+            actor=actor,
+            community=thread.community,
+            obj=thread,
+        )
+        _publish_thread(thread, "thread.updated")
+    return thread
+
+
+def set_pinned(actor, thread, *, pinned):
+    permissions.check_moderate_thread(actor, thread)
+    with transaction.atomic():
+        thread = _locked_thread(thread)
+        thread.pinned = pinned
+        thread.save(update_fields=["pinned"])
+        activity.record(
+            "thread.pinned" if pinned else "thread.unpinned",
+            actor=actor,
+            community=thread.community,
+            obj=thread,
+        )
+        _publish_thread(thread, "thread.updated")
+    return thread

@@ -1,0 +1,226 @@
+"""API endpoints for threads, posts, reactions, accepted answers and idea votes."""
+
+from datetime import datetime
+from typing import Literal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from community import permissions as community_permissions
+from community import queries as community_queries
+from community.apisite import ANY_AUTH
+from community.errors import Forbidden
+from forums import actions, queries
+from forums.models import Post
+
+router = Router(tags=["threads"])
+
+KindName = Literal["discussion", "question", "idea", "poll", "announcement"]
+SortName = Literal["latest", "newest", "top", "unanswered"]
+ReactionName = Literal["like", "helpful", "love", "insightful", "funny"]
+
+
+class AuthorOut(Schema):
+    username: str
+    display_name: str
+
+
+class ThreadOut(Schema):
+    id: int
+    community: str
+    kind: str
+    title: str
+    author: AuthorOut | None
+    state: str
+    pinned: bool
+    solved: bool
+    accepted_post: int | None
+    idea_status: str | None
+    vote_count: int
+    reply_count: int
+    created_at: datetime
+    last_activity_at: datetime
+
+
+class ThreadPage(Schema):
+    items: list[ThreadOut]
+    next: str | None
+
+
+class ThreadIn(Schema):
+    kind: KindName = "discussion"
+    title: str = Field(..., max_length=1000)
+    body: str = Field(..., max_length=200_000)
+    client_id: str = Field("", max_length=64)
+    replies_allowed: bool = True
+
+
+class PostOut(Schema):
+    id: int
+    thread: int
+    number: int
+    author: AuthorOut | None
+    body: str
+    html: str
+    reply_to: int | None
+    created_at: datetime
+    edited_at: datetime | None
+    deleted: bool
+    reactions: dict
+
+
+class PostPage(Schema):
+    items: list[PostOut]
+    next: int | None
+
+
+class ReplyIn(Schema):
+    body: str = Field(..., max_length=200_000)
+    reply_to: int | None = None
+    client_id: str = Field("", max_length=64)
+
+
+class EditIn(Schema):
+    body: str = Field(..., max_length=200_000)
+
+
+class ReactionIn(Schema):
+    kind: ReactionName
+
+
+class ReactionOut(Schema):
+    post: int
+    kind: str
+    reacted: bool
+    reactions: dict
+
+
+class AcceptIn(Schema):
+    post: int | None = Field(..., description="The reply to accept; null takes it back.")
+
+
+class VoteOut(Schema):
+    thread: int
+    voted: bool
+    vote_count: int
+
+
+@router.get("/communities/{slug}/threads", response=ThreadPage, auth=ANY_AUTH)
+def list_threads(
+    request,
+    slug: str,
+    sort: SortName = "latest",
+    kind: KindName | None = None,
+    solved: bool | None = None,
+    cursor: str | None = Query(None, max_length=500),
+    limit: int = Query(20, ge=1, le=100),
+):
+    """Threads, pinned first; ``next`` is the cursor of the following page (keyset)."""
+    community = community_queries.community_for(request.user, slug)
+    community_permissions.check_read(request.user, community)
+    rows, next_cursor = queries.threads(
+        community, sort=sort, kind=kind, solved=solved, cursor=cursor, limit=limit
+    )
+    return {"items": [actions.thread_data(t) for t in rows], "next": next_cursor}
+
+
+@router.post("/communities/{slug}/threads", response={201: ThreadOut, 200: ThreadOut})
+def create_thread(request, slug: str, payload: ThreadIn):
+    """Open a thread. The same ``client_id`` again returns the thread already made (200)."""
+    community = community_queries.community_for(request.user, slug)
+    thread = actions.create_thread(
+        request.user,
+        community,
+        kind=payload.kind,
+        title=payload.title,
+        body=payload.body,
+        client_id=payload.client_id,
+        replies_allowed=payload.replies_allowed,
+    )
+    replayed = getattr(thread, "replayed", False)
+    thread = queries.thread_for(request.user, thread.pk)
+    return Status(200 if replayed else 201, actions.thread_data(thread))
+
+
+@router.get("/threads/{int:thread_id}", response=ThreadOut, auth=ANY_AUTH)
+def get_thread(request, thread_id: int):
+    return actions.thread_data(queries.thread_for(request.user, thread_id))
+
+
+@router.get("/threads/{int:thread_id}/posts", response=PostPage, auth=ANY_AUTH)
+def list_posts(
+    request,
+    thread_id: int,
+    after: int | None = Query(None, ge=0),
+    limit: int = Query(50, ge=1, le=200),
+):
+    """Posts in order; pass the last id you have as ``after`` to get what came since."""
+    thread = queries.thread_for(request.user, thread_id)
+    rows, next_after = queries.posts(thread, after=after, limit=limit)
+    return {"items": [actions.post_data(p) for p in rows], "next": next_after}
+
+
+@router.post("/threads/{int:thread_id}/posts", response={201: PostOut, 200: PostOut})
+def reply(request, thread_id: int, payload: ReplyIn):
+    """Reply. Sending the same ``client_id`` twice makes one post (the second answer is 200)."""
+    thread = queries.thread_for(request.user, thread_id)
+    reply_to = None
+    if payload.reply_to is not None:
+        reply_to = Post.objects.filter(pk=payload.reply_to, thread=thread).first()
+        if reply_to is None:
+            raise ValidationError({"reply_to": _("You can only reply to a post of this thread.")})
+    post = actions.reply(
+        request.user, thread, body=payload.body, reply_to=reply_to, client_id=payload.client_id
+    )
+    return Status(200 if getattr(post, "replayed", False) else 201, actions.post_data(post))
+
+
+@router.patch("/posts/{int:post_id}", response=PostOut)
+def edit_post(request, post_id: int, payload: EditIn):
+    """Edit a post; the earlier version is kept in its history."""
+    post = queries.post_for(request.user, post_id)
+    return actions.post_data(actions.edit_post(request.user, post, body=payload.body))
+
+
+@router.delete("/posts/{int:post_id}", response=PostOut)
+def delete_post(request, post_id: int):
+    """Remove a post: a placeholder stays in the thread."""
+    post = queries.post_for(request.user, post_id)
+    return actions.post_data(actions.delete_post(request.user, post))
+
+
+@router.post("/posts/{int:post_id}/reactions", response=ReactionOut)
+def react(request, post_id: int, payload: ReactionIn):
+    """Toggle a reaction: sending it again takes it back."""
+    post = queries.post_for(request.user, post_id)
+    reacted = actions.react(request.user, post, kind=payload.kind)
+    post.refresh_from_db(fields=["reaction_counts"])
+    return {
+        "post": post.pk,
+        "kind": payload.kind,
+        "reacted": reacted,
+        "reactions": post.reaction_counts,
+    }
+
+
+@router.post("/threads/{int:thread_id}/accept", response=ThreadOut)
+def accept(request, thread_id: int, payload: AcceptIn):
+    """Accept a reply as the answer to a question (the asker or a moderator)."""
+    thread = queries.thread_for(request.user, thread_id)
+    post = None
+    if payload.post is not None:
+        post = Post.objects.filter(pk=payload.post, thread=thread).first()
+        if post is None:
+            raise Forbidden(_("Choose a reply in this thread."), code="invalid_post")
+    actions.accept_answer(request.user, thread, post)
+    return actions.thread_data(queries.thread_for(request.user, thread_id))
+
+
+@router.post("/threads/{int:thread_id}/vote", response=VoteOut)
+def vote(request, thread_id: int):
+    """Toggle your vote for an idea."""
+    thread = queries.thread_for(request.user, thread_id)
+    voted = actions.vote(request.user, thread)
+    thread.refresh_from_db(fields=["vote_count"])
+    return {"thread": thread.pk, "voted": voted, "vote_count": thread.vote_count}

@@ -1,0 +1,133 @@
+"""What members may do with threads and posts, on top of ``community.permissions``.
+
+Visibility is never decided here: "may read the thread" is "may read its
+community". These rules add who may post, edit, accept, vote and moderate.
+Same three ways of speaking: ``can_*``, ``check_*`` (raise), and no filters
+of their own (lists narrow with ``community.permissions.filter_readable_communities``).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from community import permissions as community_permissions
+from community.errors import Forbidden
+from forums.models import Thread
+
+Kind = Thread.Kind
+
+
+def check_read_thread(user, thread):
+    """404 for a thread in a community the user may not know; 403 if private."""
+    community_permissions.check_read(user, thread.community)
+
+
+def can_create_thread(user, community, kind):
+    if not community_permissions.can_participate(user, community):
+        return False
+    if kind == Kind.ANNOUNCEMENT:
+        return community_permissions.can_manage(user, community)
+    return True
+
+
+def check_create_thread(user, community, kind):
+    community_permissions.check_participate(user, community)
+    if not can_create_thread(user, community, kind):
+        raise Forbidden(_("Only this community's managers can post announcements."))
+
+
+def can_moderate_thread(user, thread):
+    return community_permissions.can_moderate(user, thread.community)
+
+
+def check_reply(user, thread):
+    community_permissions.check_participate(user, thread.community)
+    if can_moderate_thread(user, thread):
+        return
+    if thread.is_locked:
+        raise Forbidden(_("This thread is locked: no more replies."), code="locked")
+    if not thread.replies_allowed:
+        raise Forbidden(_("This announcement does not take replies."), code="replies_closed")
+
+
+def can_reply(user, thread):
+    try:
+        check_reply(user, thread)
+    except (PermissionDenied, Http404):
+        return False
+    return True
+
+
+def check_edit_post(user, post):
+    thread = post.thread
+    community_permissions.check_participate(user, thread.community)
+    if post.is_deleted:
+        raise Forbidden(_("This post was deleted."), code="deleted")
+    if can_moderate_thread(user, thread):
+        return
+    if post.author_id != user.pk:
+        raise Forbidden(_("You can only edit your own posts."))
+    if thread.is_locked:
+        raise Forbidden(_("This thread is locked: no more edits."), code="locked")
+
+
+def can_edit_post(user, post):
+    try:
+        check_edit_post(user, post)
+    except (PermissionDenied, Http404):
+        return False
+    return True
+
+
+def check_delete_post(user, post):
+    check_edit_post(user, post)
+
+
+def can_see_revisions(user, post):
+    """Edit history: the author and moderators; others see only "edited"."""
+    return user.is_authenticated and (
+        post.author_id == user.pk or can_moderate_thread(user, post.thread)
+    )
+
+
+def check_react(user, post):
+    community_permissions.check_participate(user, post.thread.community)
+    if post.is_deleted:
+        raise Forbidden(_("This post was deleted."), code="deleted")
+
+
+def check_accept(user, thread, post=None):
+    """The asker or a moderator accepts one answer to a question."""
+    community_permissions.check_participate(user, thread.community)
+    if thread.kind != Kind.QUESTION:
+        raise Forbidden(_("Only questions have an accepted answer."), code="not_a_question")
+    if thread.author_id != user.pk and not can_moderate_thread(user, thread):
+        raise Forbidden(_("Only the person who asked, or a moderator, can accept an answer."))
+    if post is not None and (post.thread_id != thread.pk or post.number == 1 or post.is_deleted):
+        raise Forbidden(_("Choose a reply in this thread."), code="invalid_post")
+
+
+def can_accept(user, thread):
+    try:
+        check_accept(user, thread)
+    except (PermissionDenied, Http404):
+        return False
+    return True
+
+
+def check_vote(user, thread):
+    community_permissions.check_participate(user, thread.community)
+    if thread.kind != Kind.IDEA:
+        raise Forbidden(_("Only ideas take votes."), code="not_an_idea")
+
+
+def check_set_idea_status(user, thread):
+    community_permissions.check_see_community(user, thread.community)
+    if thread.kind != Kind.IDEA:
+        raise Forbidden(_("Only ideas have a status."), code="not_an_idea")
+    if not community_permissions.can_manage(user, thread.community):
+        raise Forbidden(_("Only this community's managers set an idea's status."))
+
+
+def check_moderate_thread(user, thread):
+    community_permissions.check_moderate(user, thread.community)

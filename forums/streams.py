@@ -1,0 +1,15 @@
+"""The forums app's WebSocket streams: one per thread, readable by whoever reads its community."""
+
+from community import permissions
+from forums.models import Thread
+from realtime import streams
+
+
+def may_read_thread(user, key):
+    if not key.isdecimal():
+        return False
+    thread = Thread.objects.select_related("community").filter(pk=int(key)).first()
+    return thread is not None and permissions.can_read(user, thread.community)
+
+
+streams.register("thread", may_read_thread)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from forums import views
+
+urlpatterns = [
+    path("c/<slug:slug>/new/", views.new_thread, name="new_thread"),
+    path("c/<slug:slug>/t/<int:thread_id>/", views.thread_detail, name="thread"),
+    path("c/<slug:slug>/t/<int:thread_id>/reply/", views.reply, name="thread_reply"),
+    path("c/<slug:slug>/t/<int:thread_id>/<slug:verb>/", views.thread_action, name="thread_action"),
+    path("posts/<int:post_id>/edit/", views.edit_post, name="edit_post"),
+    path("posts/<int:post_id>/<slug:verb>/", views.post_action, name="post_action"),
+]

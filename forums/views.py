@@ -1,0 +1,221 @@
+"""Forum pages: the thread list of a community, a thread, writing and editing posts.
+
+Every form carries a ``client_id`` minted when the form is shown, so a
+double click or a resubmitted form makes one thread or post.
+"""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from community import permissions as community_permissions
+from community import queries as community_queries
+from community import views as community_views
+from community.errors import Conflict
+from community.forms import apply_errors
+from forums import actions, permissions, queries
+from forums.forms import EditForm, ReplyForm, ThreadForm
+from forums.models import Reaction, Thread
+
+POSTS_PER_PAGE = 50
+THREADS_PER_PAGE = 25
+
+
+def _thread(request, slug, thread_id):
+    thread = queries.thread_for(request.user, thread_id)
+    if thread.community.slug != slug:
+        raise Http404(_("No thread found."))
+    return thread
+
+
+def thread_list_context(request, community):
+    """The thread list shown on a community's home page (sort, kind, cursor from the query)."""
+    sort = request.GET.get("sort", "latest")
+    if sort not in queries.SORTS:
+        sort = "latest"
+    kind = request.GET.get("kind") or None
+    if kind not in Thread.Kind.values:
+        kind = None
+    try:
+        threads, next_cursor = queries.threads(
+            community,
+            sort=sort,
+            kind=kind,
+            cursor=request.GET.get("cursor"),
+            limit=THREADS_PER_PAGE,
+        )
+    except ValidationError:
+        threads, next_cursor = queries.threads(community, sort=sort, kind=kind)
+    return {
+        "threads": threads,
+        "next_cursor": next_cursor,
+        "sort": sort,
+        "kind": kind,
+        "sorts": [
+            ("latest", _("Latest activity")),
+            ("newest", _("Newest")),
+            ("top", _("Top")),
+            ("unanswered", _("Unanswered")),
+        ],
+        "kinds": Thread.Kind.choices,
+        "can_start": community_permissions.can_participate(request.user, community),
+    }
+
+
+def community_home(request, slug):
+    """A community's home page with its threads (wired to /c/<slug>/ in community/urls.py)."""
+    context = community_views.community_context(request, slug)
+    if context["can_read"]:
+        context.update(thread_list_context(request, context["community"]))
+    return render(request, "forums/community_home.html", context)
+
+
+@login_required
+def new_thread(request, slug):
+    community = community_queries.community_for(request.user, slug)
+    community_permissions.check_participate(request.user, community)
+    form = ThreadForm(
+        request.POST or None,
+        initial={"client_id": uuid.uuid4().hex, "kind": request.GET.get("kind", "discussion")},
+        can_announce=community_permissions.can_manage(request.user, community),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            thread = actions.create_thread(request.user, community, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        except (PermissionDenied, Conflict) as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect(thread.get_absolute_url())
+    return render(request, "forums/new_thread.html", {"community": community, "form": form})
+
+
+def thread_detail(request, slug, thread_id):
+    thread = _thread(request, slug, thread_id)
+    user = request.user
+    try:
+        after = int(request.GET.get("after", "0") or 0)
+    except ValueError:
+        after = 0
+    posts, next_after = queries.posts(thread, after=after, limit=POSTS_PER_PAGE)
+    for post in posts:
+        post.reaction_list = [
+            (value, label, post.reaction_counts.get(value, 0))
+            for value, label in Reaction.Kind.choices
+        ]
+    context = {
+        "community": thread.community,
+        "thread": thread,
+        "posts": posts,
+        "next_after": next_after,
+        "reply_form": ReplyForm(initial={"client_id": uuid.uuid4().hex}),
+        "can_reply": permissions.can_reply(user, thread),
+        "can_accept": permissions.can_accept(user, thread),
+        "can_moderate": permissions.can_moderate_thread(user, thread),
+        "can_participate": community_permissions.can_participate(user, thread.community),
+        "voted": user.is_authenticated and thread.votes.filter(user=user).exists(),
+    }
+    return render(request, "forums/thread.html", context)
+
+
+@login_required
+@require_POST
+def reply(request, slug, thread_id):
+    thread = _thread(request, slug, thread_id)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            post = actions.reply(request.user, thread, **form.cleaned_data)
+        except (ValidationError, PermissionDenied, Conflict) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            return redirect(f"{thread.get_absolute_url()}#post-{post.number}")
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect(thread.get_absolute_url())
+
+
+def _post(request, post_id):
+    post = queries.post_for(request.user, post_id)
+    return post, post.thread
+
+
+@login_required
+def edit_post(request, post_id):
+    post, thread = _post(request, post_id)
+    permissions.check_edit_post(request.user, post)
+    form = EditForm(request.POST or None, initial={"body": post.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.edit_post(request.user, post, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return redirect(f"{thread.get_absolute_url()}#post-{post.number}")
+    revisions = post.revisions.all() if permissions.can_see_revisions(request.user, post) else []
+    return render(
+        request,
+        "forums/edit_post.html",
+        {
+            "post": post,
+            "thread": thread,
+            "community": thread.community,
+            "form": form,
+            "revisions": revisions,
+        },
+    )
+
+
+@login_required
+@require_POST
+def post_action(request, post_id, verb):
+    post, thread = _post(request, post_id)
+    try:
+        if verb == "delete":
+            actions.delete_post(request.user, post)
+            messages.success(request, _("The post was deleted."))
+        elif verb == "react":
+            actions.react(request.user, post, kind=request.POST.get("kind", ""))
+        elif verb == "accept":
+            actions.accept_answer(request.user, thread, post)
+            messages.success(request, _("This reply is now the accepted answer."))
+        else:
+            raise Http404
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    return redirect(f"{thread.get_absolute_url()}#post-{post.number}")
+
+
+@login_required
+@require_POST
+def thread_action(request, slug, thread_id, verb):
+    thread = _thread(request, slug, thread_id)
+    try:
+        if verb == "vote":
+            actions.vote(request.user, thread)
+        elif verb == "lock":
+            actions.set_locked(request.user, thread, locked=not thread.is_locked)
+        elif verb == "pin":
+            actions.set_pinned(request.user, thread, pinned=not thread.pinned)
+        elif verb == "status":
+            actions.set_idea_status(
+                request.user,
+                thread,
+                status=request.POST.get("status", ""),
+                note=request.POST.get("note", ""),
+            )
+        elif verb == "unaccept":
+            actions.accept_answer(request.user, thread, None)
+        else:
+            raise Http404
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    return redirect(thread.get_absolute_url())

@@ -1,0 +1,114 @@
+"""The forum pages: community home with threads, thread page, writing, and their query counts."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from forums import actions
+from forums.models import Post, Thread
+
+
+@pytest.fixture
+def forum(make_community, make_user, add_member):
+    ideas = make_community("ideas", visibility="public", join_policy="open", kind="ideas")
+    member, other = make_user(), make_user()
+    add_member(ideas, member)
+    add_member(ideas, other)
+    return {"community": ideas, "member": member, "other": other}
+
+
+@pytest.mark.django_db
+def test_new_thread_and_reply_through_the_pages(client, forum):
+    client.force_login(forum["member"])
+    page = client.get("/c/ideas/new/")
+    assert page.status_code == 200
+    client_id = page.context["form"].initial["client_id"]
+    data = {
+        "kind": "question",
+        "title": "Saddle height?",
+        "body": "How high?",
+        "client_id": client_id,
+    }
+    response = client.post("/c/ideas/new/", data)
+    thread = Thread.objects.get()
+    assert response.status_code == 302 and response["Location"] == thread.get_absolute_url()
+    client.post("/c/ideas/new/", data)  # a double click
+    assert Thread.objects.count() == 1
+    client.force_login(forum["other"])
+    reply = {"body": "Hip height.", "client_id": "r-1"}
+    client.post(f"/c/ideas/t/{thread.pk}/reply/", reply)
+    client.post(f"/c/ideas/t/{thread.pk}/reply/", reply)
+    assert Post.objects.filter(thread=thread).count() == 2
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert "Hip height." in page and "Saddle height?" in page
+
+
+@pytest.mark.django_db
+def test_bad_input_on_the_pages(client, forum):
+    client.force_login(forum["member"])
+    response = client.post("/c/ideas/new/", {"kind": "question", "title": "", "body": " "})
+    assert response.status_code == 200 and response.context["form"].errors
+    thread = actions.create_thread(
+        forum["member"], forum["community"], kind="discussion", title="T", body="B"
+    )
+    response = client.post(f"/c/ideas/t/{thread.pk}/reply/", {"body": "   "}, follow=True)
+    assert "cannot be empty" in response.content.decode() or "required" in response.content.decode()
+    assert client.get(f"/c/other/t/{thread.pk}/").status_code == 404  # wrong community in URL
+    assert client.post(f"/c/ideas/t/{thread.pk}/explode/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_posts_render_sanitised(client, forum):
+    thread = actions.create_thread(
+        forum["member"],
+        forum["community"],
+        kind="discussion",
+        title="XSS",
+        body="<script>alert(1)</script> [x](javascript:alert(1))",
+    )
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert "<script>alert(1)" not in page and 'href="javascript' not in page
+    assert "&lt;script&gt;" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("replies", [0, 19, 99])
+def test_thread_page_queries_do_not_grow(client, forum, replies):
+    thread = actions.create_thread(
+        forum["member"], forum["community"], kind="question", title="Q", body="b"
+    )
+    for i in range(replies):
+        post = actions.reply(forum["other"], thread, body=f"answer {i}")
+        actions.react(forum["member"], post, kind="helpful")
+    if replies:
+        actions.accept_answer(forum["member"], thread, post)
+    with CaptureQueriesContext(connection) as anonymous:
+        assert client.get(thread.get_absolute_url()).status_code == 200
+    client.force_login(forum["member"])
+    client.get("/")
+    with CaptureQueriesContext(connection) as member:
+        assert client.get(thread.get_absolute_url()).status_code == 200
+    assert len(anonymous) <= 6, [q["sql"] for q in anonymous]
+    assert len(member) <= 8, [q["sql"] for q in member]
+    # The same count whatever the number of posts on the page.
+    assert (len(anonymous), len(member)) == EXPECTED_THREAD_QUERIES
+
+
+EXPECTED_THREAD_QUERIES = (2, 6)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("threads", [1, 30])
+def test_community_home_queries_do_not_grow(client, forum, threads):
+    for i in range(threads):
+        actions.create_thread(
+            forum["other"], forum["community"], kind="idea", title=f"I{i}", body="b"
+        )
+    client.force_login(forum["member"])
+    client.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/c/ideas/").status_code == 200
+    assert len(queries) == EXPECTED_HOME_QUERIES, [q["sql"] for q in queries]
+
+
+EXPECTED_HOME_QUERIES = 6
