@@ -16,6 +16,7 @@ from forums import views as forums_views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("communities/new/", views.community_create, name="community_create"),
     # The community's home shows its threads: the forums app composes the page.
     path("c/<slug:slug>/", forums_views.community_home, name="community"),

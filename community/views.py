@@ -9,7 +9,7 @@ from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -368,3 +368,8 @@ def set_language(request):
         actions.update_profile(request.user, request.user, language=language)
         remember_language(request, language)
     return response
+
+
+def healthz(request):
+    """Liveness for load balancers; also the benchmarks' "minimal Django view" baseline."""
+    return HttpResponse("ok", content_type="text/plain")
