@@ -8,11 +8,12 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from community import actions, permissions, queries
+from community import actions, permissions, queries, unread
 from community.apisite import ANY_AUTH
 from community.models import Membership, User
 
 router = Router(tags=["communities"])
+
 
 Kind = Literal["discussion", "support", "ideas", "club"]
 Visibility = Literal["public", "private", "hidden"]
@@ -200,8 +201,7 @@ def me(request):
             }
             for m in queries.memberships_of(user)
         ],
-        # Filled by the forums app (threads with unread posts, notifications).
-        "unread": {"notifications": 0, "threads": 0},
+        "unread": unread.counts(user),
     }
 
 

@@ -5,6 +5,8 @@ thread's row locked, so post numbers follow commit order), records the
 activity that KPIs read, and after commit publishes the real-time event.
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -16,7 +18,17 @@ from community import activity
 from community.errors import Conflict
 from community.validators import validate_single_line, validate_text
 from forums import markdown, permissions
-from forums.models import IdeaVote, Post, PostRevision, Reaction, Thread
+from forums.models import (
+    IdeaVote,
+    Poll,
+    PollOption,
+    PollVote,
+    Post,
+    PostRevision,
+    Reaction,
+    ReadState,
+    Thread,
+)
 from realtime import publish
 
 Kind = Thread.Kind
@@ -47,6 +59,21 @@ def thread_data(thread):
         "reply_count": thread.reply_count,
         "created_at": thread.created_at.isoformat(),
         "last_activity_at": thread.last_activity_at.isoformat(),
+    }
+
+
+def poll_data(poll, options, my_votes):
+    """A poll as ``user`` may see it: counts only once they voted or the poll closed."""
+    show = poll.is_closed or bool(my_votes)
+    return {
+        "multiple": poll.multiple,
+        "closes_at": poll.closes_at.isoformat() if poll.closes_at else None,
+        "closed": poll.is_closed,
+        "voter_count": poll.voter_count if show else None,
+        "options": [
+            {"id": o.pk, "label": o.label, "votes": o.vote_count if show else None} for o in options
+        ],
+        "my_votes": sorted(my_votes),
     }
 
 
@@ -117,6 +144,40 @@ def clean_client_id(client_id):
     return client_id
 
 
+def clean_poll(poll):
+    """Check a new poll's options and rules; return them cleaned."""
+    if not isinstance(poll, dict):
+        raise ValidationError({"options": _("A poll needs its options.")})
+    raw = poll.get("options")
+    if not isinstance(raw, list | tuple):
+        raise ValidationError({"options": _("A poll needs its options.")})
+    options = [o.strip() for o in raw if isinstance(o, str) and o.strip()]
+    if not Poll.MIN_OPTIONS <= len(options) <= Poll.MAX_OPTIONS or len(options) != len(raw):
+        raise ValidationError(
+            {
+                "options": _("A poll has %(min)d to %(max)d options, none of them empty.")
+                % {"min": Poll.MIN_OPTIONS, "max": Poll.MAX_OPTIONS}
+            }
+        )
+    if len({o.casefold() for o in options}) != len(options):
+        raise ValidationError({"options": _("Each option must be different.")})
+    for option in options:
+        if len(option) > 200:
+            raise ValidationError({"options": _("An option can be at most 200 characters.")})
+        try:
+            validate_single_line(option)
+        except ValidationError as error:
+            raise ValidationError({"options": error.messages}) from None
+    closes_at = poll.get("closes_at")
+    if closes_at is not None and (
+        not isinstance(closes_at, datetime) or timezone.is_naive(closes_at)
+    ):
+        raise ValidationError({"closes_at": _("Give the closing time with its time zone.")})
+    if closes_at is not None and closes_at <= timezone.now():
+        raise ValidationError({"closes_at": _("The closing time must be in the future.")})
+    return {"options": options, "multiple": bool(poll.get("multiple")), "closes_at": closes_at}
+
+
 def _existing(author, client_id, *, thread=None, opening=False):
     """The post this author already made with ``client_id``, if any (a retry).
 
@@ -148,16 +209,17 @@ def _replayed(obj):
 # --- Threads --------------------------------------------------------------------
 
 
-def create_thread(actor, community, *, kind, title, body, client_id="", replies_allowed=True):
+def create_thread(
+    actor, community, *, kind, title, body, client_id="", replies_allowed=True, poll=None
+):
     """Open a thread with its first post. The same ``client_id`` again returns the same thread.
 
     Announcements are pinned; their managers choose whether they take replies.
+    A poll takes ``poll={"options": [...], "multiple": bool, "closes_at": datetime}``.
     """
     if kind not in Kind.values:
         raise ValidationError({"kind": _("Choose one of: %(k)s.") % {"k": ", ".join(Kind.values)}})
-    if kind == Kind.POLL:
-        # A poll needs its options, closing time and voting rules: not offered yet.
-        raise ValidationError({"kind": _("Polls cannot be created yet.")})
+    options = clean_poll(poll) if kind == Kind.POLL else None
     permissions.check_create_thread(actor, community, kind)
     title, body, client_id = clean_title(title), clean_body(body), clean_client_id(client_id)
     existing = _existing(actor, client_id, opening=True)
@@ -187,6 +249,14 @@ def create_thread(actor, community, *, kind, title, body, client_id="", replies_
                 client_id=client_id,
                 created_at=now,
             )
+            if options is not None:
+                created = Poll.objects.create(
+                    thread=thread, multiple=options["multiple"], closes_at=options["closes_at"]
+                )
+                PollOption.objects.bulk_create(
+                    PollOption(poll=created, label=label, position=position)
+                    for position, label in enumerate(options["options"])
+                )
             activity.record(
                 "thread.created", actor=actor, community=community, obj=thread, kind=kind
             )
@@ -404,6 +474,72 @@ def set_idea_status(actor, thread, *, status, note=""):
         )
         _publish_thread(thread, "thread.updated")
     return thread
+
+
+def vote_poll(actor, thread, option_ids):
+    """Record the actor's answer to a poll, replacing an earlier one until it closes.
+
+    Single choice: exactly one option; multiple: one or more. An empty list
+    withdraws the vote.
+    """
+    permissions.check_vote_poll(actor, thread)
+    if not isinstance(option_ids, list | tuple) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in option_ids
+    ):
+        raise ValidationError({"options": _("Choose options by their ids.")})
+    chosen = set(option_ids)
+    with transaction.atomic():
+        thread = _locked_thread(thread)
+        poll = Poll.objects.select_for_update(of=("self",)).get(thread=thread)
+        permissions.check_vote_poll(actor, thread)  # again, under the lock: not closed since
+        valid = set(PollOption.objects.filter(poll=poll).values_list("pk", flat=True))
+        if not chosen <= valid:
+            raise ValidationError({"options": _("These are not options of this poll.")})
+        if len(chosen) > 1 and not poll.multiple:
+            raise ValidationError({"options": _("This poll takes one answer.")})
+        previous = set(
+            PollVote.objects.filter(poll=poll, user=actor).values_list("option_id", flat=True)
+        )
+        if previous == chosen:
+            return sorted(chosen)
+        PollVote.objects.filter(poll=poll, user=actor).delete()
+        PollVote.objects.bulk_create(
+            PollVote(poll=poll, option_id=option_id, user=actor) for option_id in chosen
+        )
+        for option_id in previous - chosen:
+            PollOption.objects.filter(pk=option_id).update(vote_count=F("vote_count") - 1)
+        for option_id in chosen - previous:
+            PollOption.objects.filter(pk=option_id).update(vote_count=F("vote_count") + 1)
+        poll.voter_count += (1 if chosen else 0) - (1 if previous else 0)
+        poll.save(update_fields=["voter_count"])
+        if chosen and not previous:
+            activity.record("poll.voted", actor=actor, community=thread.community, obj=thread)
+        _publish_thread(thread, "thread.updated")
+    return sorted(chosen)
+
+
+def mark_read(user, thread, number):
+    """Remember that ``user`` has read ``thread`` up to post ``number`` (never backwards).
+
+    Bookkeeping rather than a member's act: no activity, no event. Pages call
+    it after their response is sent (forums.views), so reading costs no write.
+    """
+    if not user.is_authenticated or number < 1:
+        return
+    now = timezone.now()
+    updated = ReadState.objects.filter(
+        user=user, thread=thread, last_read_number__lt=number
+    ).update(last_read_number=number, updated_at=now)
+    if not updated and not ReadState.objects.filter(user=user, thread=thread).exists():
+        try:
+            with transaction.atomic():
+                ReadState.objects.create(
+                    user=user, thread=thread, last_read_number=number, updated_at=now
+                )
+        except IntegrityError:  # another tab got there first: keep the furthest
+            ReadState.objects.filter(user=user, thread=thread, last_read_number__lt=number).update(
+                last_read_number=number, updated_at=now
+            )
 
 
 # --- Moderation -------------------------------------------------------------------

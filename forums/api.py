@@ -43,8 +43,19 @@ class ThreadOut(Schema):
     last_activity_at: datetime
 
 
+class ThreadDetailOut(ThreadOut):
+    poll: dict | None = Field(
+        None, description="Options, and counts once you voted or the poll closed."
+    )
+    last_read: int | None = Field(None, description="The last post number you read.")
+
+
+class ThreadListItem(ThreadOut):
+    last_read: int | None = None
+
+
 class ThreadPage(Schema):
-    items: list[ThreadOut]
+    items: list[ThreadListItem]
     next: str | None
 
 
@@ -54,6 +65,9 @@ class ThreadIn(Schema):
     body: str = Field(..., max_length=200_000)
     client_id: str = Field("", max_length=64)
     replies_allowed: bool = True
+    options: list[str] | None = Field(None, description="A poll's options (2 to 20).")
+    multiple: bool = False
+    closes_at: datetime | None = None
 
 
 class PostOut(Schema):
@@ -100,6 +114,10 @@ class AcceptIn(Schema):
     post: int | None = Field(..., description="The reply to accept; null takes it back.")
 
 
+class PollVoteIn(Schema):
+    options: list[int] = Field(..., description="Option ids; [] withdraws your answer.")
+
+
 class VoteOut(Schema):
     thread: int
     voted: bool
@@ -120,12 +138,19 @@ def list_threads(
     community = community_queries.community_for(request.user, slug)
     community_permissions.check_read(request.user, community)
     rows, next_cursor = queries.threads(
-        community, sort=sort, kind=kind, solved=solved, cursor=cursor, limit=limit
+        community,
+        sort=sort,
+        kind=kind,
+        solved=solved,
+        cursor=cursor,
+        limit=limit,
+        user=request.user,
     )
-    return {"items": [actions.thread_data(t) for t in rows], "next": next_cursor}
+    items = [{**actions.thread_data(t), "last_read": getattr(t, "last_read", None)} for t in rows]
+    return {"items": items, "next": next_cursor}
 
 
-@router.post("/communities/{slug}/threads", response={201: ThreadOut, 200: ThreadOut})
+@router.post("/communities/{slug}/threads", response={201: ThreadDetailOut, 200: ThreadDetailOut})
 def create_thread(request, slug: str, payload: ThreadIn):
     """Open a thread. The same ``client_id`` again returns the thread already made (200)."""
     community = community_queries.community_for(request.user, slug)
@@ -137,15 +162,49 @@ def create_thread(request, slug: str, payload: ThreadIn):
         body=payload.body,
         client_id=payload.client_id,
         replies_allowed=payload.replies_allowed,
+        poll=(
+            {
+                "options": payload.options,
+                "multiple": payload.multiple,
+                "closes_at": payload.closes_at,
+            }
+            if payload.kind == "poll"
+            else None
+        ),
     )
     replayed = getattr(thread, "replayed", False)
-    thread = queries.thread_for(request.user, thread.pk)
-    return Status(200 if replayed else 201, actions.thread_data(thread))
+    return Status(200 if replayed else 201, thread_detail(request, thread.pk))
 
 
-@router.get("/threads/{int:thread_id}", response=ThreadOut, auth=ANY_AUTH)
+def thread_detail(request, thread_id):
+    thread = queries.thread_for(request.user, thread_id)
+    return {
+        **actions.thread_data(thread),
+        "poll": queries.poll_for(request.user, thread),
+        "last_read": queries.read_state(request.user, thread) or None,
+    }
+
+
+@router.get("/threads/{int:thread_id}", response=ThreadDetailOut, auth=ANY_AUTH)
 def get_thread(request, thread_id: int):
-    return actions.thread_data(queries.thread_for(request.user, thread_id))
+    """A thread; with its poll, and how far you have read it when signed in."""
+    return thread_detail(request, thread_id)
+
+
+@router.post("/threads/{int:thread_id}/poll", response=dict)
+def answer_poll(request, thread_id: int, payload: PollVoteIn):
+    """Answer a poll (or change your answer until it closes; [] withdraws it)."""
+    thread = queries.thread_for(request.user, thread_id)
+    actions.vote_poll(request.user, thread, payload.options)
+    return queries.poll_for(request.user, queries.thread_for(request.user, thread_id))
+
+
+@router.post("/threads/{int:thread_id}/read", response=dict)
+def mark_read(request, thread_id: int, number: int = Query(..., ge=1)):
+    """Remember that you have read the thread up to post ``number``."""
+    thread = queries.thread_for(request.user, thread_id)
+    actions.mark_read(request.user, thread, min(number, thread.post_count))
+    return {"thread": thread.pk, "last_read": queries.read_state(request.user, thread)}
 
 
 @router.get("/threads/{int:thread_id}/posts", response=PostPage, auth=ANY_AUTH)

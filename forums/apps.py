@@ -7,4 +7,7 @@ class ForumsConfig(AppConfig):
     verbose_name = _("Forums")
 
     def ready(self):
-        from forums import streams  # noqa: F401  (register the thread stream)
+        from community import unread
+        from forums import queries, streams  # noqa: F401  (register the thread stream)
+
+        unread.register("threads", queries.unread_thread_count)

@@ -26,8 +26,30 @@ class ThreadForm(_BodyMixin):
     replies_allowed = forms.BooleanField(
         label=_("Members may reply (announcements)"), required=False, initial=True
     )
+    options = forms.CharField(
+        label=_("Poll options"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Polls only: one option per line, 2 to 20."),
+    )
+    multiple = forms.BooleanField(label=_("Several answers allowed (polls)"), required=False)
+    closes_at = forms.DateTimeField(
+        label=_("Poll closes at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Optional: leave empty for a poll that stays open."),
+    )
     client_id = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
-    field_order = ["kind", "title", "body", "replies_allowed", "client_id"]
+    field_order = [
+        "kind",
+        "title",
+        "body",
+        "options",
+        "multiple",
+        "closes_at",
+        "replies_allowed",
+        "client_id",
+    ]
 
     def __init__(self, *args, can_announce=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -35,13 +57,26 @@ class ThreadForm(_BodyMixin):
         if not can_announce:
             choices = [c for c in choices if c[0] != Thread.Kind.ANNOUNCEMENT]
             del self.fields["replies_allowed"]
-        # Polls come with their options in the polls work; not offered here yet.
-        self.fields["kind"].choices = [c for c in choices if c[0] != Thread.Kind.POLL]
+        self.fields["kind"].choices = choices
 
-    def clean(self):
-        data = super().clean()
-        data.setdefault("replies_allowed", True)
-        return data
+    def thread_arguments(self):
+        """The cleaned form as keyword arguments for actions.create_thread."""
+        data = self.cleaned_data
+        poll = None
+        if data["kind"] == Thread.Kind.POLL:
+            poll = {
+                "options": [line for line in data["options"].splitlines() if line.strip()],
+                "multiple": data["multiple"],
+                "closes_at": data["closes_at"],
+            }
+        return {
+            "kind": data["kind"],
+            "title": data["title"],
+            "body": data["body"],
+            "client_id": data["client_id"],
+            "replies_allowed": data.get("replies_allowed", True),
+            "poll": poll,
+        }
 
 
 class ReplyForm(_BodyMixin):

@@ -181,3 +181,68 @@ class IdeaVote(models.Model):
 
     def __str__(self):
         return f"vote on {self.thread_id}"
+
+
+class Poll(models.Model):
+    """The question of a poll thread: its options, single or multiple choice, closing time.
+
+    Results are shown to those who voted, and to everyone once it closes.
+    """
+
+    MIN_OPTIONS, MAX_OPTIONS = 2, 20
+
+    thread = models.OneToOneField(
+        Thread, on_delete=models.CASCADE, primary_key=True, related_name="poll"
+    )
+    multiple = models.BooleanField(_("several answers allowed"), default=False)
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    voter_count = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"poll of {self.thread_id}"
+
+    @property
+    def is_closed(self):
+        return self.closes_at is not None and self.closes_at <= timezone.now()
+
+
+class PollOption(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
+    label = models.CharField(max_length=200, validators=[validate_single_line])
+    position = models.PositiveSmallIntegerField()
+    vote_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.label
+
+
+class PollVote(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="votes")
+    option = models.ForeignKey(PollOption, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["option", "user"], name="unique_poll_vote")]
+        indexes = [models.Index(fields=["poll", "user"])]
+
+    def __str__(self):
+        return f"vote for {self.option_id}"
+
+
+class ReadState(models.Model):
+    """How far a member has read a thread: the number of the last post seen."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    last_read_number = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "thread"], name="unique_read_state")]
+
+    def __str__(self):
+        return f"{self.user_id} read {self.thread_id} to #{self.last_read_number}"

@@ -121,6 +121,22 @@ def check_vote(user, thread):
         raise Forbidden(_("Only ideas take votes."), code="not_an_idea")
 
 
+def check_vote_poll(user, thread):
+    community_permissions.check_participate(user, thread.community)
+    if thread.kind != Kind.POLL:
+        raise Forbidden(_("Only polls take answers."), code="not_a_poll")
+    if thread.poll.is_closed:
+        raise Forbidden(_("This poll is closed."), code="closed")
+
+
+def can_vote_poll(user, thread):
+    try:
+        check_vote_poll(user, thread)
+    except (PermissionDenied, Http404):
+        return False
+    return True
+
+
 def check_set_idea_status(user, thread):
     community_permissions.check_see_community(user, thread.community)
     if thread.kind != Kind.IDEA:

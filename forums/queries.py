@@ -5,12 +5,12 @@ import json
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from community import permissions as community_permissions
-from forums.models import Post, Thread
+from forums.models import PollVote, Post, ReadState, Thread
 
 # Each sort: the fields of its keyset, all descending, ending with the id.
 SORTS = {
@@ -66,8 +66,11 @@ def _after(fields, values):
     return condition
 
 
-def threads(community, *, sort="latest", kind=None, solved=None, cursor=None, limit=20):
+def threads(community, *, sort="latest", kind=None, solved=None, cursor=None, limit=20, user=None):
     """A page of the community's threads; returns (threads, next_cursor or None).
+
+    With a signed-in ``user``, each thread carries ``last_read`` (the number of
+    the last post they read, None if never opened), in the same query.
 
     Keyset pagination: page 500 costs what page 1 costs, and a new post
     while reading moves a thread up without shifting the pages after it.
@@ -84,6 +87,14 @@ def threads(community, *, sort="latest", kind=None, solved=None, cursor=None, li
         queryset = queryset.filter(accepted_post__isnull=not solved)
     if cursor:
         queryset = queryset.filter(_after(fields, decode_cursor(cursor, sort)))
+    if user is not None and user.is_authenticated:
+        queryset = queryset.annotate(
+            last_read=Subquery(
+                ReadState.objects.filter(user=user, thread=OuterRef("pk")).values(
+                    "last_read_number"
+                )[:1]
+            )
+        )
     rows = list(queryset.order_by(*(f"-{f}" for f in fields))[: limit + 1])
     next_cursor = encode_cursor(rows[limit - 1], sort) if len(rows) > limit else None
     return rows[:limit], next_cursor
@@ -92,7 +103,9 @@ def threads(community, *, sort="latest", kind=None, solved=None, cursor=None, li
 def thread_for(user, thread_id):
     """One thread the user may read, or 404/403 as its community decides."""
     thread = (
-        Thread.objects.select_related("community", "author__profile", "accepted_post__author")
+        Thread.objects.select_related(
+            "community", "author__profile", "accepted_post__author", "poll"
+        )
         .filter(pk=thread_id)
         .first()
     )
@@ -124,3 +137,43 @@ def post_for(user, post_id):
         raise Http404(_("No post found."))
     community_permissions.check_read(user, post.thread.community)
     return post
+
+
+def poll_for(user, thread):
+    """The thread's poll shaped for ``user`` (two queries), or None for other kinds."""
+    from forums.actions import poll_data
+
+    if thread.kind != Thread.Kind.POLL:
+        return None
+    poll = thread.poll
+    options = list(poll.options.all())
+    mine = set()
+    if user.is_authenticated:
+        mine = set(
+            PollVote.objects.filter(poll=poll, user=user).values_list("option_id", flat=True)
+        )
+    return poll_data(poll, options, mine)
+
+
+def read_state(user, thread):
+    """The number of the last post ``user`` read in ``thread`` (0 if never opened)."""
+    if not user.is_authenticated:
+        return 0
+    return (
+        ReadState.objects.filter(user=user, thread=thread)
+        .values_list("last_read_number", flat=True)
+        .first()
+        or 0
+    )
+
+
+def unread_thread_count(user):
+    """Threads the member opened before and that have posts they have not read since."""
+    if not user.is_authenticated:
+        return 0
+    readable = community_permissions.filter_readable_communities(user)
+    return ReadState.objects.filter(
+        user=user,
+        thread__community__in=readable,
+        thread__post_count__gt=F("last_read_number"),
+    ).count()

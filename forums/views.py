@@ -21,7 +21,7 @@ from community.errors import Conflict
 from community.forms import apply_errors
 from forums import actions, permissions, queries
 from forums.forms import EditForm, ReplyForm, ThreadForm
-from forums.models import Reaction, Thread
+from forums.models import Post, Reaction, Thread
 
 POSTS_PER_PAGE = 50
 THREADS_PER_PAGE = 25
@@ -42,16 +42,16 @@ def thread_list_context(request, community):
     kind = request.GET.get("kind") or None
     if kind not in Thread.Kind.values:
         kind = None
+    options = {"sort": sort, "kind": kind, "limit": THREADS_PER_PAGE, "user": request.user}
     try:
         threads, next_cursor = queries.threads(
-            community,
-            sort=sort,
-            kind=kind,
-            cursor=request.GET.get("cursor"),
-            limit=THREADS_PER_PAGE,
+            community, cursor=request.GET.get("cursor"), **options
         )
-    except ValidationError:
-        threads, next_cursor = queries.threads(community, sort=sort, kind=kind)
+    except ValidationError:  # a mangled cursor: start from the top rather than fail
+        threads, next_cursor = queries.threads(community, **options)
+    for thread in threads:
+        last_read = getattr(thread, "last_read", None)
+        thread.unread = thread.post_count - last_read if last_read is not None else None
     return {
         "threads": threads,
         "next_cursor": next_cursor,
@@ -87,7 +87,7 @@ def new_thread(request, slug):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            thread = actions.create_thread(request.user, community, **form.cleaned_data)
+            thread = actions.create_thread(request.user, community, **form.thread_arguments())
         except ValidationError as error:
             apply_errors(form, error)
         except (PermissionDenied, Conflict) as error:
@@ -120,9 +120,24 @@ def thread_detail(request, slug, thread_id):
         "can_accept": permissions.can_accept(user, thread),
         "can_moderate": permissions.can_moderate_thread(user, thread),
         "can_participate": community_permissions.can_participate(user, thread.community),
-        "voted": user.is_authenticated and thread.votes.filter(user=user).exists(),
+        "voted": (
+            thread.kind == Thread.Kind.IDEA
+            and user.is_authenticated
+            and thread.votes.filter(user=user).exists()
+        ),
+        "poll": queries.poll_for(user, thread),
+        "can_vote_poll": thread.kind == Thread.Kind.POLL
+        and permissions.can_vote_poll(user, thread),
     }
-    return render(request, "forums/thread.html", context)
+    last_read = queries.read_state(user, thread)
+    context["first_unread_url"] = first_unread_url(thread, posts, last_read)
+    response = render(request, "forums/thread.html", context)
+    if user.is_authenticated and posts:
+        # Remember what was read once the page has left: reading costs the reader no write.
+        # (Django runs a response's closers after sending it, under WSGI and ASGI alike.)
+        last = posts[-1].number
+        response._resource_closers.append(lambda: actions.mark_read(user, thread, last))
+    return response
 
 
 @login_required
@@ -141,6 +156,17 @@ def reply(request, slug, thread_id):
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
     return redirect(thread.get_absolute_url())
+
+
+def first_unread_url(thread, posts, last_read):
+    """Where "jump to the first unread post" goes: this page, or the page that starts there."""
+    if not last_read or last_read >= thread.post_count:
+        return ""
+    anchor = f"#post-{last_read + 1}"
+    if any(post.number == last_read + 1 for post in posts):
+        return anchor
+    previous = Post.objects.filter(thread=thread, number=last_read).values_list("pk", flat=True)
+    return f"{thread.get_absolute_url()}?after={previous.first() or 0}{anchor}"
 
 
 def _post(request, post_id):
@@ -214,6 +240,9 @@ def thread_action(request, slug, thread_id, verb):
             )
         elif verb == "unaccept":
             actions.accept_answer(request.user, thread, None)
+        elif verb == "answer":
+            choices = [int(v) for v in request.POST.getlist("option") if v.isdecimal()]
+            actions.vote_poll(request.user, thread, choices)
         else:
             raise Http404
     except (ValidationError, PermissionDenied) as error:
