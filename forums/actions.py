@@ -5,6 +5,7 @@ thread's row locked, so post numbers follow commit order), records the
 activity that KPIs read, and after commit publishes the real-time event.
 """
 
+import logging
 from datetime import datetime
 
 from django.conf import settings
@@ -15,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import activity
-from community.errors import Conflict
+from community import permissions as community_permissions
+from community.errors import Conflict, Forbidden
 from community.validators import validate_single_line, validate_text
-from forums import markdown, permissions
+from forums import markdown, permissions, tasks
 from forums.models import (
     IdeaVote,
     Poll,
@@ -27,10 +29,12 @@ from forums.models import (
     PostRevision,
     Reaction,
     ReadState,
+    Subscription,
     Thread,
 )
 from realtime import publish
 
+logger = logging.getLogger(__name__)
 Kind = Thread.Kind
 
 
@@ -92,6 +96,18 @@ def post_data(post):
         "deleted": deleted,
         "reactions": post.reaction_counts,
     }
+
+
+def _notify_on_commit(job, *args):
+    """Enqueue a notification job once committed; a queue failure loses no write."""
+
+    def enqueue():
+        try:
+            job.enqueue(*args)
+        except Exception:
+            logger.exception("Could not enqueue %s%r", job.name, args)
+
+    transaction.on_commit(enqueue)
 
 
 def _publish_thread(thread, event):
@@ -257,9 +273,12 @@ def create_thread(
                     PollOption(poll=created, label=label, position=position)
                     for position, label in enumerate(options["options"])
                 )
+            # Authors watch their threads.
+            Subscription.objects.create(user=actor, thread=thread)
             activity.record(
                 "thread.created", actor=actor, community=community, obj=thread, kind=kind
             )
+            _notify_on_commit(tasks.notify_post, post.pk)
             _publish_thread(thread, "thread.created")
             _publish_post(post, "post.created")
     except IntegrityError:
@@ -330,6 +349,7 @@ def reply(actor, thread, *, body, reply_to=None, client_id=""):
             )
             _publish_post(post, "post.created")
             _publish_thread(thread, "thread.updated")
+            _notify_on_commit(tasks.notify_post, post.pk)
     except IntegrityError:
         existing = _existing(actor, client_id, thread=thread)
         if existing is None:
@@ -428,6 +448,7 @@ def accept_answer(actor, thread, post):
                 target_user=post.author,
                 thread=thread.pk,
             )
+            _notify_on_commit(tasks.notify_accepted, thread.pk, actor.pk)
         _publish_thread(thread, "thread.updated")
     return thread
 
@@ -472,6 +493,8 @@ def set_idea_status(actor, thread, *, status, note=""):
             before=before,
             after=status,
         )
+        if before != status:
+            _notify_on_commit(tasks.notify_idea_status, thread.pk, actor.pk)
         _publish_thread(thread, "thread.updated")
     return thread
 
@@ -540,6 +563,21 @@ def mark_read(user, thread, number):
             ReadState.objects.filter(user=user, thread=thread, last_read_number__lt=number).update(
                 last_read_number=number, updated_at=now
             )
+
+
+def watch(actor, *, thread=None, community=None, watching=True):
+    """Start or stop watching a thread or a whole community (exactly one of them)."""
+    if (thread is None) == (community is None):
+        raise ValueError("Watch a thread or a community.")
+    community_permissions.check_read(actor, community or thread.community)
+    if not actor.is_authenticated:
+        raise Forbidden(_("Sign in to watch."), code="not_authenticated")
+    target = {"thread": thread} if thread is not None else {"community": community}
+    if watching:
+        Subscription.objects.get_or_create(user=actor, **target)
+    else:
+        Subscription.objects.filter(user=actor, **target).delete()
+    return watching
 
 
 # --- Moderation -------------------------------------------------------------------

@@ -11,8 +11,8 @@ from community import permissions as community_permissions
 from community import queries as community_queries
 from community.apisite import ANY_AUTH
 from community.errors import Forbidden
-from forums import actions, queries
-from forums.models import Post
+from forums import actions, notifications, queries
+from forums.models import Notification, Post
 
 router = Router(tags=["threads"])
 
@@ -283,3 +283,52 @@ def vote(request, thread_id: int):
     voted = actions.vote(request.user, thread)
     thread.refresh_from_db(fields=["vote_count"])
     return {"thread": thread.pk, "voted": voted, "vote_count": thread.vote_count}
+
+
+@router.get("/notifications", response=dict, tags=["members"])
+def list_notifications(request, unread: bool = False, limit: int = Query(50, ge=1, le=200)):
+    """Your latest notifications (``unread=true`` for the unread ones only)."""
+    queryset = Notification.objects.filter(user=request.user).select_related(
+        "thread__community", "actor"
+    )
+    if unread:
+        queryset = queryset.filter(read_at__isnull=True)
+    return {
+        "items": [notifications.notification_data(n) for n in queryset[:limit]],
+        "unread": notifications.unread_count(request.user),
+    }
+
+
+class ReadIn(Schema):
+    ids: list[int] | None = Field(None, description="Notification ids; omit for all.")
+
+
+@router.post("/notifications/read", response=dict, tags=["members"])
+def read_notifications(request, payload: ReadIn):
+    """Mark notifications read: those listed, or all."""
+    marked = notifications.mark_read(request.user, ids=payload.ids)
+    return {"marked": marked, "unread": notifications.unread_count(request.user)}
+
+
+class WatchIn(Schema):
+    watching: bool = True
+
+
+@router.post("/threads/{int:thread_id}/watch", response=dict)
+def watch_thread(request, thread_id: int, payload: WatchIn):
+    """Watch a thread (be notified of its replies), or stop with ``watching: false``."""
+    thread = queries.thread_for(request.user, thread_id)
+    return {
+        "thread": thread.pk,
+        "watching": actions.watch(request.user, thread=thread, watching=payload.watching),
+    }
+
+
+@router.post("/communities/{slug}/watch", response=dict)
+def watch_community(request, slug: str, payload: WatchIn):
+    """Watch a whole community (every new post), or stop with ``watching: false``."""
+    community = community_queries.community_for(request.user, slug)
+    return {
+        "community": community.slug,
+        "watching": actions.watch(request.user, community=community, watching=payload.watching),
+    }

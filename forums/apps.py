@@ -8,6 +8,7 @@ class ForumsConfig(AppConfig):
 
     def ready(self):
         from community import unread
-        from forums import queries, streams  # noqa: F401  (register the thread stream)
+        from forums import notifications, queries, streams  # noqa: F401  (thread stream)
 
         unread.register("threads", queries.unread_thread_count)
+        unread.register("notifications", notifications.unread_count)

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from forums.models import Thread
+from forums.models import Notification, NotificationSetting, Thread
 
 
 class _BodyMixin(forms.Form):
@@ -85,3 +85,14 @@ class ReplyForm(_BodyMixin):
 
 class EditForm(_BodyMixin):
     pass
+
+
+class NotificationSettingsForm(forms.Form):
+    """One email choice per kind of notification."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind, label in Notification.Kind.choices:
+            self.fields[kind] = forms.ChoiceField(
+                label=label, choices=NotificationSetting.Email.choices
+            )

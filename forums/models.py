@@ -246,3 +246,103 @@ class ReadState(models.Model):
 
     def __str__(self):
         return f"{self.user_id} read {self.thread_id} to #{self.last_read_number}"
+
+
+class Subscription(models.Model):
+    """A member watching a thread, or a whole community (exactly one of the two)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="subscriptions"
+    )
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "thread"], condition=Q(thread__isnull=False), name="watch_thread"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "community"],
+                condition=Q(community__isnull=False),
+                name="watch_community",
+            ),
+            models.CheckConstraint(
+                condition=Q(thread__isnull=True) ^ Q(community__isnull=True),
+                name="watch_one_thing",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} watches {self.thread_id or self.community_id}"
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        REPLY = "reply", _("A reply in a thread I watch")
+        MENTION = "mention", _("Someone mentions me")
+        QUOTE = "quote", _("Someone replies to my post")
+        ACCEPTED = "accepted", _("My answer is accepted")
+        IDEA_STATUS = "idea_status", _("An idea I voted for changes status")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            models.Index(
+                fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} for {self.user_id}"
+
+
+class NotificationSetting(models.Model):
+    """How a member wants to hear of one kind of notification by email."""
+
+    class Email(models.TextChoices):
+        IMMEDIATE = "immediate", _("At once")
+        DIGEST = "digest", _("In a daily digest")
+        OFF = "off", _("Never")
+
+    # What a member gets before choosing: mentions and accepted answers at once.
+    DEFAULTS = {
+        "mention": Email.IMMEDIATE,
+        "accepted": Email.IMMEDIATE,
+        "reply": Email.DIGEST,
+        "quote": Email.DIGEST,
+        "idea_status": Email.DIGEST,
+    }
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Notification.Kind.choices)
+    email = models.CharField(max_length=16, choices=Email.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="unique_notification_setting")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.kind} by email {self.email}"

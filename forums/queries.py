@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from community import permissions as community_permissions
-from forums.models import PollVote, Post, ReadState, Thread
+from forums.models import PollVote, Post, ReadState, Subscription, Thread
 
 # Each sort: the fields of its keyset, all descending, ending with the id.
 SORTS = {
@@ -177,3 +177,10 @@ def unread_thread_count(user):
         thread__community__in=readable,
         thread__post_count__gt=F("last_read_number"),
     ).count()
+
+
+def is_watching(user, thread):
+    """Whether ``user`` watches the thread or its community."""
+    return Subscription.objects.filter(
+        Q(thread=thread) | Q(community_id=thread.community_id), user=user
+    ).exists()

@@ -8,5 +8,8 @@ urlpatterns = [
     path("c/<slug:slug>/t/<int:thread_id>/reply/", views.reply, name="thread_reply"),
     path("c/<slug:slug>/t/<int:thread_id>/<slug:verb>/", views.thread_action, name="thread_action"),
     path("posts/<int:post_id>/edit/", views.edit_post, name="edit_post"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("settings/notifications/", views.notification_settings, name="notification_settings"),
+    path("notifications/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("posts/<int:post_id>/<slug:verb>/", views.post_action, name="post_action"),
 ]

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from community import permissions as community_permissions
@@ -19,12 +20,13 @@ from community import queries as community_queries
 from community import views as community_views
 from community.errors import Conflict
 from community.forms import apply_errors
-from forums import actions, permissions, queries
-from forums.forms import EditForm, ReplyForm, ThreadForm
-from forums.models import Post, Reaction, Thread
+from forums import actions, notifications, permissions, queries
+from forums.forms import EditForm, NotificationSettingsForm, ReplyForm, ThreadForm
+from forums.models import Notification, Post, Reaction, Thread
 
 POSTS_PER_PAGE = 50
 THREADS_PER_PAGE = 25
+NOTIFICATIONS_SHOWN = 50
 
 
 def _thread(request, slug, thread_id):
@@ -131,6 +133,7 @@ def thread_detail(request, slug, thread_id):
     }
     last_read = queries.read_state(user, thread)
     context["first_unread_url"] = first_unread_url(thread, posts, last_read)
+    context["watching"] = user.is_authenticated and queries.is_watching(user, thread)
     response = render(request, "forums/thread.html", context)
     if user.is_authenticated and posts:
         # Remember what was read once the page has left: reading costs the reader no write.
@@ -240,6 +243,8 @@ def thread_action(request, slug, thread_id, verb):
             )
         elif verb == "unaccept":
             actions.accept_answer(request.user, thread, None)
+        elif verb == "watch":
+            actions.watch(request.user, thread=thread, watching=request.POST.get("watching") == "1")
         elif verb == "answer":
             choices = [int(v) for v in request.POST.getlist("option") if v.isdecimal()]
             actions.vote_poll(request.user, thread, choices)
@@ -248,3 +253,54 @@ def thread_action(request, slug, thread_id, verb):
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     return redirect(thread.get_absolute_url())
+
+
+@login_required
+def notification_list(request):
+    if request.method == "POST" and request.POST.get("read_all"):
+        notifications.mark_read(request.user)
+        return redirect("notifications")
+    items = list(
+        Notification.objects.filter(user=request.user).select_related(
+            "thread__community", "post", "actor__profile"
+        )[:NOTIFICATIONS_SHOWN]
+    )
+    unread = sum(1 for n in items if n.read_at is None)
+    response = render(
+        request, "forums/notifications.html", {"notifications": items, "unread": unread}
+    )
+    if unread:
+        # Seen once listed; written after the page has gone, like read positions.
+        ids = [n.pk for n in items if n.read_at is None]
+        user = request.user
+        response._resource_closers.append(lambda: notifications.mark_read(user, ids=ids))
+    return response
+
+
+@login_required
+def notification_settings(request):
+    current = {kind: notifications.email_setting(request.user, kind) for kind in Notification.Kind}
+    form = NotificationSettingsForm(request.POST or None, initial=current)
+    if request.method == "POST" and form.is_valid():
+        for kind, email in form.cleaned_data.items():
+            notifications.set_email(request.user, kind, email)
+        messages.success(request, _("Your email settings were saved."))
+        return redirect("notification_settings")
+    return render(request, "forums/notification_settings.html", {"form": form})
+
+
+@csrf_exempt  # RFC 8058 one-click: mail clients POST here without a session or a token
+def unsubscribe(request, token):
+    """One-click unsubscribe from a mail's link: GET asks, POST applies (no login needed)."""
+    if request.method == "POST":
+        done = notifications.unsubscribe(token)
+        return render(
+            request,
+            "forums/unsubscribe.html",
+            {"done": done, "invalid": not done},
+            status=200 if done else 400,
+        )
+    valid = notifications.unsubscribe_token_is_valid(token)
+    return render(
+        request, "forums/unsubscribe.html", {"invalid": not valid}, status=200 if valid else 400
+    )

@@ -33,6 +33,8 @@ EVENTS = {
         EventType("post.edited", "thread", ("id", "thread", "number", "html")),
         EventType("post.deleted", "thread", ("id", "thread", "number")),
         EventType("post.reacted", "thread", ("id", "thread", "reactions")),
+        # A member's own notifications.
+        EventType("notification.created", "me", ("id", "kind", "thread", "title", "community")),
     )
 }
 

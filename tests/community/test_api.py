@@ -250,7 +250,7 @@ def test_me(client, world):
     assert response.status_code == 200
     assert data["username"] == world["member"].username
     assert {m["community"] for m in data["memberships"]} == {"club", "ideas", "support"}
-    assert data["unread"] == {"threads": 0}
+    assert data["unread"] == {"threads": 0, "notifications": 0}
 
 
 @pytest.mark.django_db

@@ -136,7 +136,7 @@ def test_jump_to_the_first_unread_post(client, forum):
     assert page.context["first_unread_url"] == f"{thread.get_absolute_url()}?after={after}#post-62"
 
 
-EXPECTED_THREAD_QUERIES = (2, 4)
+EXPECTED_THREAD_QUERIES = (2, 5)
 
 
 @pytest.mark.django_db

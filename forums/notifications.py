@@ -1,0 +1,283 @@
+"""Notifications: who hears of a new post, a mention, an accepted answer, an idea's news.
+
+These are the notification system's actions. They run after the change that
+caused them has committed (``forums.tasks`` enqueues them on commit), decide
+the recipients, write one notification per person and change, publish it on
+the person's ``me`` stream and mail it at once to those who asked for that.
+
+Privacy: a notification is only ever written for someone who may read the
+community at that moment, so mentioning a person who cannot see a private
+community notifies nobody and tells them nothing.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from community import permissions as community_permissions
+from community.models import Membership, User
+from forums import markdown
+from forums.models import IdeaVote, Notification, NotificationSetting, Post, Subscription, Thread
+from realtime import publish
+
+logger = logging.getLogger(__name__)
+Kind = Notification.Kind
+UNSUBSCRIBE_SALT = "forums.unsubscribe"
+
+
+def notification_data(notification):
+    thread = notification.thread
+    return {
+        "id": notification.pk,
+        "kind": notification.kind,
+        "thread": thread.pk,
+        "title": thread.title,
+        "community": thread.community.slug,
+        "post": notification.post_id,
+        "actor": notification.actor.username if notification.actor else None,
+        "created_at": notification.created_at.isoformat(),
+        "read": notification.read_at is not None,
+    }
+
+
+def _readers(community, user_ids):
+    """The users among ``user_ids`` who may read ``community`` now (three queries at most)."""
+    users = list(User.objects.filter(pk__in=user_ids, is_active=True).select_related("profile"))
+    memberships = {
+        m.user_id: m for m in Membership.objects.filter(community=community, user__in=users)
+    }
+    for user in users:
+        community_permissions.remember_membership(community, user, memberships.get(user.pk))
+    return [user for user in users if community_permissions.can_read(user, community)]
+
+
+def _deliver(recipients, *, thread, post, actor):
+    """Write, publish and (for "at once" settings) mail one notification per recipient.
+
+    ``recipients`` maps user id to kind. The actor is never notified of their own act.
+    """
+    recipients.pop(getattr(actor, "pk", None), None)
+    if not recipients:
+        return []
+    community = thread.community
+    readers = _readers(community, list(recipients))
+    now = timezone.now()
+    with transaction.atomic():
+        notifications = Notification.objects.bulk_create(
+            Notification(
+                user=user,
+                kind=recipients[user.pk],
+                actor=actor,
+                thread=thread,
+                post=post,
+                created_at=now,
+            )
+            for user in readers
+        )
+        for notification, user in zip(notifications, readers, strict=True):
+            notification.user = user
+            publish.send_event_on_commit(
+                f"me:{user.pk}", "notification.created", notification_data(notification)
+            )
+    send_immediate(notifications)
+    return notifications
+
+
+def email_setting(user, kind):
+    chosen = (
+        NotificationSetting.objects.filter(user=user, kind=kind)
+        .values_list("email", flat=True)
+        .first()
+    )
+    return chosen or NotificationSetting.DEFAULTS[kind]
+
+
+def send_immediate(notifications):
+    """Mail the notifications whose recipients asked for "at once"; mark them emailed."""
+    for notification in notifications:
+        setting = email_setting(notification.user, notification.kind)
+        if setting != NotificationSetting.Email.IMMEDIATE:
+            continue
+        try:
+            send_mail_for(notification.user, [notification], digest=False)
+        except Exception:  # a mail server hiccup must not lose the in-app notification
+            logger.exception("Could not mail notification %s", notification.pk)
+            continue
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+
+
+def unsubscribe_token(user, kind):
+    return signing.dumps({"u": user.pk, "k": kind}, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_url(user, kind):
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "unsubscribe", args=[unsubscribe_token(user, kind)]
+    )
+
+
+def send_mail_for(user, notifications, *, digest):
+    """One mail to ``user`` about ``notifications``, in their language, with unsubscribe links."""
+    if not user.email:
+        return
+    kind = "digest" if digest else notifications[0].kind
+    language = user.profile.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {
+            "user": user,
+            "notifications": [
+                {
+                    "notification": n,
+                    "url": settings.SITE_URL.rstrip("/")
+                    + n.thread.get_absolute_url()
+                    + (f"#post-{n.post.number}" if n.post else ""),
+                }
+                for n in notifications
+            ],
+            "digest": digest,
+            "brand": settings.BRAND_NAME,
+            "unsubscribe_url": unsubscribe_url(user, kind),
+            "settings_url": settings.SITE_URL.rstrip("/") + reverse("notification_settings"),
+        }
+        subject = render_to_string("forums/email/notification_subject.txt", context).strip()
+        body = render_to_string("forums/email/notification_message.txt", context)
+    message = EmailMultiAlternatives(subject, body, to=[user.email])
+    # RFC 8058 one-click unsubscribe: mail clients POST to the link, no login needed.
+    message.extra_headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+    message.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.send()
+
+
+# --- What causes notifications ------------------------------------------------------
+
+
+def post_created(post_id):
+    """Notify mentions, the author replied to, and the thread's and community's watchers."""
+    post = (
+        Post.objects.select_related("thread__community", "author", "reply_to")
+        .filter(pk=post_id, deleted_at__isnull=True)
+        .first()
+    )
+    if post is None:
+        return []
+    thread = post.thread
+    recipients = {}
+    watchers = Subscription.objects.filter(Q(thread=thread) | Q(community=thread.community))
+    for user_id in watchers.values_list("user_id", flat=True):
+        recipients[user_id] = Kind.REPLY
+    if post.reply_to is not None and post.reply_to.author_id:
+        recipients[post.reply_to.author_id] = Kind.QUOTE
+    names = markdown.extract_mentions(post.body)
+    if names:
+        for user_id in User.objects.filter(username__in=names).values_list("pk", flat=True):
+            recipients[user_id] = Kind.MENTION
+    return _deliver(recipients, thread=thread, post=post, actor=post.author)
+
+
+def answer_accepted(thread_id, actor_id):
+    thread = (
+        Thread.objects.select_related("community", "accepted_post").filter(pk=thread_id).first()
+    )
+    if thread is None or thread.accepted_post is None or not thread.accepted_post.author_id:
+        return []
+    actor = User.objects.filter(pk=actor_id).first()
+    return _deliver(
+        {thread.accepted_post.author_id: Kind.ACCEPTED},
+        thread=thread,
+        post=thread.accepted_post,
+        actor=actor,
+    )
+
+
+def idea_status_changed(thread_id, actor_id):
+    thread = Thread.objects.select_related("community").filter(pk=thread_id).first()
+    if thread is None:
+        return []
+    recipients = dict.fromkeys(
+        IdeaVote.objects.filter(thread=thread).values_list("user_id", flat=True), Kind.IDEA_STATUS
+    )
+    if thread.author_id:
+        recipients[thread.author_id] = Kind.IDEA_STATUS
+    actor = User.objects.filter(pk=actor_id).first()
+    return _deliver(recipients, thread=thread, post=None, actor=actor)
+
+
+# --- A member's own notifications ----------------------------------------------------
+
+
+def mark_read(user, *, ids=None):
+    """Mark the user's notifications read: all of them, or those in ``ids``."""
+    queryset = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        queryset = queryset.filter(pk__in=ids)
+    return queryset.update(read_at=timezone.now())
+
+
+def set_email(user, kind, email):
+    NotificationSetting.objects.update_or_create(user=user, kind=kind, defaults={"email": email})
+
+
+def unsubscribe_token_is_valid(token):
+    try:
+        signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return False
+    return True
+
+
+def unread_count(user):
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def unsubscribe(token):
+    """Turn off mails of one kind for the person a signed link names; return them, or None."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        user = User.objects.filter(pk=int(data["u"])).first()
+        kind = data["k"]
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    if user is None or (kind not in Kind.values and kind != "digest"):
+        return None
+    if kind == "digest":  # the digest's link: no more digests, of any kind
+        for each in Kind.values:
+            if email_setting(user, each) == NotificationSetting.Email.DIGEST:
+                set_email(user, each, NotificationSetting.Email.OFF)
+    else:
+        set_email(user, kind, NotificationSetting.Email.OFF)
+    return user, kind
+
+
+def send_digests(*, now=None):
+    """Mail each member their un-mailed notifications set to "digest"; return mails sent."""
+    now = now or timezone.now()
+    pending = (
+        Notification.objects.filter(emailed_at__isnull=True, read_at__isnull=True)
+        .select_related("user__profile", "thread__community", "post", "actor")
+        .order_by("user_id", "created_at")
+    )
+    by_user = {}
+    for notification in pending:
+        setting = email_setting(notification.user, notification.kind)
+        if setting == NotificationSetting.Email.DIGEST:
+            by_user.setdefault(notification.user_id, []).append(notification)
+    sent = 0
+    for notifications in by_user.values():
+        user = notifications[0].user
+        try:
+            send_mail_for(user, notifications, digest=True)
+        except Exception:
+            logger.exception("Could not mail the digest of user %s", user.pk)
+            continue
+        Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(emailed_at=now)
+        sent += 1
+    return sent
