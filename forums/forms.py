@@ -81,6 +81,7 @@ class ThreadForm(_BodyMixin):
 
 class ReplyForm(_BodyMixin):
     client_id = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+    reply_to = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
 
 class EditForm(_BodyMixin):

@@ -117,7 +117,7 @@ def thread_detail(request, slug, thread_id):
         "thread": thread,
         "posts": posts,
         "next_after": next_after,
-        "reply_form": ReplyForm(initial={"client_id": uuid.uuid4().hex}),
+        "reply_form": ReplyForm(initial=reply_initial(request, thread)),
         "can_reply": permissions.can_reply(user, thread),
         "can_accept": permissions.can_accept(user, thread),
         "can_moderate": permissions.can_moderate_thread(user, thread),
@@ -149,8 +149,13 @@ def reply(request, slug, thread_id):
     thread = _thread(request, slug, thread_id)
     form = ReplyForm(request.POST)
     if form.is_valid():
+        data = dict(form.cleaned_data)
+        reply_to = data.pop("reply_to", None)
+        data["reply_to"] = (
+            Post.objects.filter(pk=reply_to, thread=thread).first() if reply_to else None
+        )
         try:
-            post = actions.reply(request.user, thread, **form.cleaned_data)
+            post = actions.reply(request.user, thread, **data)
         except (ValidationError, PermissionDenied, Conflict) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         else:
@@ -159,6 +164,28 @@ def reply(request, slug, thread_id):
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
     return redirect(thread.get_absolute_url())
+
+
+def reply_initial(request, thread):
+    """The reply form's start: a fresh client_id, and the quoted post for ``?quote=<id>``."""
+    initial = {"client_id": uuid.uuid4().hex}
+    quoted = request.GET.get("quote", "")
+    post = None
+    if quoted.isdecimal():
+        post = (
+            Post.objects.select_related("author")
+            .filter(pk=int(quoted), thread=thread, deleted_at__isnull=True)
+            .first()
+        )
+    if post is not None:
+        name = f"@{post.author.username}" if post.author else _("Someone")
+        quoted_lines = "\n".join(f"> {line}" for line in post.body.splitlines())
+        initial["body"] = (
+            _("%(name)s [wrote](#post-%(number)d):") % {"name": name, "number": post.number}
+            + f"\n{quoted_lines}\n\n"
+        )
+        initial["reply_to"] = post.pk
+    return initial
 
 
 def first_unread_url(thread, posts, last_read):

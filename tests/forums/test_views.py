@@ -154,3 +154,24 @@ def test_community_home_queries_do_not_grow(client, forum, threads):
 
 
 EXPECTED_HOME_QUERIES = 6
+
+
+@pytest.mark.django_db
+def test_quote_a_post(client, forum):
+    thread = actions.create_thread(
+        forum["member"], forum["community"], kind="discussion", title="T", body="Line one\nLine two"
+    )
+    first = thread.posts.get()
+    client.force_login(forum["other"])
+    page = client.get(f"{thread.get_absolute_url()}?quote={first.pk}")
+    initial = page.context["reply_form"].initial
+    assert initial["reply_to"] == first.pk
+    assert initial["body"].startswith(f"@{forum['member'].username} [wrote](#post-1):")
+    assert "> Line one\n> Line two" in initial["body"]
+    client.post(
+        f"/c/ideas/t/{thread.pk}/reply/",
+        {"body": initial["body"] + "Indeed.", "reply_to": first.pk, "client_id": "q"},
+    )
+    reply = thread.posts.get(number=2)
+    assert reply.reply_to == first and "<blockquote>" in reply.html
+    assert client.get(f"{thread.get_absolute_url()}?quote=nonsense").status_code == 200

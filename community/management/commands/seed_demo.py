@@ -4,6 +4,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from community import actions, permissions
 from community.models import Community, Membership, ProfileField, User
@@ -94,7 +95,11 @@ class Command(BaseCommand):
                 "seed_demo creates accounts with a published password; it runs only with "
                 "DJANGO_DEBUG=1, or with --force."
             )
-        with transaction.atomic():
+        # The demo's addresses are made up: its invitations and notifications mail nobody.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            transaction.atomic(),
+        ):
             people = {spec[0]: self._person(*spec) for spec in PEOPLE}
             admin = people["admin"]
             for position, (key, label, choices) in enumerate(PROFILE_FIELDS):
@@ -111,7 +116,10 @@ class Command(BaseCommand):
                     user = people[username]
                     if permissions.membership_of(user, community) is None:
                         actions.join(user, community)
-        self.stdout.write(self.style.SUCCESS("Demo brand ready: Velora, with 3 communities."))
+            self._conversations(people)
+        self.stdout.write(
+            self.style.SUCCESS("Demo brand ready: Velora, with 3 communities and their threads.")
+        )
         self.stdout.write(f"Every account's password: {DEMO_PASSWORD}")
         for username, email, name, _lang, staff in PEOPLE:
             what = "site staff" if staff else self._roles(username)
@@ -143,6 +151,121 @@ class Command(BaseCommand):
         membership = permissions.membership_of(user, community)
         if membership.state == Membership.State.ACTIVE and membership.role != role:
             actions.set_role(admin, community, user, role=role)
+
+    def _conversations(self, people):
+        """Threads of every kind, in French and English, once (skipped if any exist)."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from forums import actions as forum_actions
+        from forums.models import Thread
+
+        if Thread.objects.exists():
+            return
+        support, ideas, club = (Community.objects.get(slug=s) for s in ("support", "ideas", "club"))
+        ask = forum_actions.create_thread
+        brakes = ask(
+            people["alice"],
+            support,
+            kind="question",
+            title="My disc brakes squeak in the rain",
+            body="Since last week my **Urbano** squeaks when braking in the rain. "
+            "Pads are 6 months old. Anything I can do myself?",
+        )
+        answer = forum_actions.reply(
+            people["theo"],
+            brakes,
+            body="Hi Alice! Wet pads often squeak. Clean the rotor with isopropyl alcohol, "
+            "then bed the pads in again:\n\n1. Ride at 20 km/h\n2. Brake firmly to walking "
+            "pace\n3. Repeat ten times\n\nIf it persists, book a check at a Velora shop.",
+        )
+        forum_actions.reply(people["bruno"], brakes, body="Same here, the alcohol trick worked!")
+        forum_actions.react(people["alice"], answer, kind="helpful")
+        forum_actions.react(people["bruno"], answer, kind="helpful")
+        forum_actions.accept_answer(people["alice"], brakes, answer)
+        batterie = ask(
+            people["bruno"],
+            support,
+            kind="question",
+            title="Autonomie de la batterie en baisse en hiver ?",
+            body="Mon Trekking perd environ 30 % d'autonomie depuis qu'il fait froid. "
+            "Est-ce normal ou dois-je faire changer la batterie ?",
+        )
+        forum_actions.reply(
+            people["manon"],
+            batterie,
+            body="Bonjour Bruno, c'est normal : sous 5 °C la chimie lithium-ion rend moins "
+            "d'énergie. Rangez la batterie au chaud et chargez-la à température ambiante. "
+            "@alice, vous aviez le même souci l'an dernier ?",
+        )
+        ask(
+            people["alice"],
+            support,
+            kind="question",
+            title="Firmware update stuck at 80 %",
+            body="The app has shown 80 % for ten minutes. Can I unplug the bike?",
+        )
+
+        dark = ask(
+            people["chloe"],
+            ideas,
+            kind="idea",
+            title="Mode sombre pour l'appli / Dark mode",
+            body="L'écran est éblouissant la nuit. A dark mode please!",
+        )
+        for voter in ("alice", "david", "theo"):
+            forum_actions.vote(people[voter], dark)
+        forum_actions.set_idea_status(
+            people["manon"], dark, status="planned", note="Prévu pour la version 3.2 (mars)."
+        )
+        rack = ask(
+            people["david"],
+            ideas,
+            kind="idea",
+            title="A rear rack that fits child seats",
+            body="The current rack is too short for most child seats.",
+        )
+        forum_actions.vote(people["chloe"], rack)
+        forum_actions.set_idea_status(people["manon"], rack, status="under_review")
+        ask(
+            people["alice"],
+            ideas,
+            kind="discussion",
+            title="Which colours for 2027?",
+            body="| Colour | Why |\n| --- | --- |\n| Sage | calm |\n| Rust | bold |",
+        )
+
+        ask(
+            people["manon"],
+            club,
+            kind="announcement",
+            title="Bienvenue au Club Velora !",
+            body="Sorties mensuelles, avant-premières et offres réservées aux membres. "
+            "Présentez-vous en répondant ici !",
+        )
+        sortie = ask(
+            people["manon"],
+            club,
+            kind="poll",
+            title="Prochaine sortie : quel samedi ?",
+            body="Boucle de 40 km au départ de Lyon, café offert.",
+            poll={
+                "options": ["14 décembre", "21 décembre", "11 janvier"],
+                "multiple": True,
+                "closes_at": timezone.now() + timedelta(days=14),
+            },
+        )
+        options = list(sortie.poll.options.values_list("pk", flat=True))
+        forum_actions.vote_poll(people["alice"], sortie, options[:2])
+        forum_actions.vote_poll(people["chloe"], sortie, [options[1]])
+        ask(
+            people["chloe"],
+            club,
+            kind="discussion",
+            title="Photos de la sortie d'octobre",
+            body="Quelle journée ! Merci à tous pour la bonne humeur.",
+        )
 
     def _roles(self, username):
         roles = [

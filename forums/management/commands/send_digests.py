@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from forums import notifications
+
+
+class Command(BaseCommand):
+    help = "Mail each member the digest of their notifications not yet mailed (run daily)."
+
+    def handle(self, *args, **options):
+        sent = notifications.send_digests()
+        self.stdout.write(f"{sent} digest(s) sent.")
