@@ -260,6 +260,7 @@ def list_members(
     role: RoleName | None = None,
     cursor: int | None = None,
     limit: int = Query(50, ge=1, le=200),
+    q: str | None = Query(None, max_length=30, description="Username prefix (mentions)."),
 ):
     """Members with role, level and badges, in join order; ``next`` is the next page's cursor.
 
@@ -270,7 +271,7 @@ def list_members(
     if state != "active":
         permissions.check_view_requests(request.user, community)
     rows, next_cursor = queries.members(
-        community, after=cursor, limit=limit, state=state, role=role
+        community, after=cursor, limit=limit, state=state, role=role, prefix=q
     )
     return {
         "items": [membership_out(m) for m in rows],

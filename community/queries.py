@@ -103,7 +103,7 @@ def community_for(user, slug):
     return community
 
 
-def members(community, *, after=None, limit=50, state=State.ACTIVE, role=None):
+def members(community, *, after=None, limit=50, state=State.ACTIVE, role=None, prefix=None):
     """Memberships in id order from ``after`` (keyset), with user and profile joined.
 
     Returns (memberships, next_cursor); next_cursor is None on the last page.
@@ -115,6 +115,11 @@ def members(community, *, after=None, limit=50, state=State.ACTIVE, role=None):
     )
     if role:
         queryset = queryset.filter(role=role)
+    if prefix:
+        queryset = queryset.filter(
+            Q(user__username__istartswith=prefix)
+            | Q(user__profile__display_name__istartswith=prefix)
+        )
     if after:
         queryset = queryset.filter(pk__gt=after)
     rows = list(queryset[: limit + 1])

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from forums.models import Notification, NotificationSetting, Thread
@@ -14,8 +15,12 @@ class _BodyMixin(forms.Form):
         help_text=_("Markdown: **bold**, *italic*, `code`, lists, links, tables; @name mentions."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, community=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if community is not None:  # @mention suggestions from the community's members
+            self.fields["body"].widget.attrs["data-mentions"] = reverse(
+                "api-v1:list_members", args=[community.slug]
+            )
         self.fields["body"].max_length = settings.FORUMS_MAX_POST_LENGTH
         self.fields["body"].widget.attrs["maxlength"] = settings.FORUMS_MAX_POST_LENGTH
 

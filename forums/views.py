@@ -86,6 +86,7 @@ def new_thread(request, slug):
         request.POST or None,
         initial={"client_id": uuid.uuid4().hex, "kind": request.GET.get("kind", "discussion")},
         can_announce=community_permissions.can_manage(request.user, community),
+        community=community,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -117,7 +118,7 @@ def thread_detail(request, slug, thread_id):
         "thread": thread,
         "posts": posts,
         "next_after": next_after,
-        "reply_form": ReplyForm(initial=reply_initial(request, thread)),
+        "reply_form": ReplyForm(initial=reply_initial(request, thread), community=thread.community),
         "can_reply": permissions.can_reply(user, thread),
         "can_accept": permissions.can_accept(user, thread),
         "can_moderate": permissions.can_moderate_thread(user, thread),
@@ -208,7 +209,7 @@ def _post(request, post_id):
 def edit_post(request, post_id):
     post, thread = _post(request, post_id)
     permissions.check_edit_post(request.user, post)
-    form = EditForm(request.POST or None, initial={"body": post.body})
+    form = EditForm(request.POST or None, initial={"body": post.body}, community=thread.community)
     if request.method == "POST" and form.is_valid():
         try:
             actions.edit_post(request.user, post, body=form.cleaned_data["body"])

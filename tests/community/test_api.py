@@ -451,3 +451,15 @@ def test_null_bytes_in_urls_are_a_400(client, world):
         response, data = call(client, "get", path)
         assert_error(response, data, 400)
     assert client.get("/u/a%00b/").status_code == 400
+
+
+@pytest.mark.django_db
+def test_member_suggestions_by_prefix(client, world, make_user, add_member):
+    zoe = make_user(username="zoe.rider")
+    add_member(world["public"], zoe)
+    _, data = call(client, "get", "/communities/ideas/members?q=zoe", bearer(zoe))
+    assert [m["username"] for m in data["items"]] == ["zoe.rider"]
+    _, data = call(client, "get", "/communities/ideas/members?q=ZOE")
+    assert [m["username"] for m in data["items"]] == ["zoe.rider"]
+    _, data = call(client, "get", "/communities/ideas/members?q=nobody")
+    assert data["items"] == []
