@@ -17,9 +17,13 @@ from forums.models import Thread
 Kind = Thread.Kind
 
 
-def check_read_thread(user, thread):
-    """404 for a thread in a community the user may not know; 403 if private."""
-    community_permissions.check_read(user, thread.community)
+def _allowed(check, *args):
+    """A ``can_*`` predicate from its ``check_*``: True unless the check refuses."""
+    try:
+        check(*args)
+    except (PermissionDenied, Http404):
+        return False
+    return True
 
 
 def can_create_thread(user, community, kind):
@@ -51,11 +55,7 @@ def check_reply(user, thread):
 
 
 def can_reply(user, thread):
-    try:
-        check_reply(user, thread)
-    except (PermissionDenied, Http404):
-        return False
-    return True
+    return _allowed(check_reply, user, thread)
 
 
 def check_edit_post(user, post):
@@ -72,11 +72,7 @@ def check_edit_post(user, post):
 
 
 def can_edit_post(user, post):
-    try:
-        check_edit_post(user, post)
-    except (PermissionDenied, Http404):
-        return False
-    return True
+    return _allowed(check_edit_post, user, post)
 
 
 def check_delete_post(user, post):
@@ -108,11 +104,7 @@ def check_accept(user, thread, post=None):
 
 
 def can_accept(user, thread):
-    try:
-        check_accept(user, thread)
-    except (PermissionDenied, Http404):
-        return False
-    return True
+    return _allowed(check_accept, user, thread)
 
 
 def check_vote(user, thread):
@@ -130,11 +122,7 @@ def check_vote_poll(user, thread):
 
 
 def can_vote_poll(user, thread):
-    try:
-        check_vote_poll(user, thread)
-    except (PermissionDenied, Http404):
-        return False
-    return True
+    return _allowed(check_vote_poll, user, thread)
 
 
 def check_set_idea_status(user, thread):
