@@ -130,7 +130,7 @@ def check_set_idea_status(user, thread):
     if thread.kind != Kind.IDEA:
         raise Forbidden(_("Only ideas have a status."), code="not_an_idea")
     if not community_permissions.can_manage(user, thread.community):
-        raise Forbidden(_("Only this community's managers set an idea's status."))
+        raise Forbidden(_("Only this community's managers can set an idea's status."))
 
 
 def check_moderate_thread(user, thread):
