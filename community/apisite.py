@@ -199,9 +199,11 @@ def add_routers():
     """Mount every app's router, then the catch-all that answers JSON 404s."""
     from community.api import router as community_router
     from forums.api import router as forums_router
+    from forums.api_search import router as search_router
 
     api.add_router("", community_router)
     api.add_router("", forums_router)
+    api.add_router("", search_router)
 
     fallback = Router()
 
