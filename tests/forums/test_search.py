@@ -105,6 +105,20 @@ def test_a_renamed_thread_is_found_by_its_new_title_only(forum):
 
 
 @pytest.mark.django_db
+def test_a_thread_moved_to_a_private_community_moves_out_of_sight(forum):
+    first = thread(forum["member"], forum["public"], "Cargo", "Cargo bike rental.")
+    reply = actions.reply(forum["member"], first, body="Cargo bikes for kids.")
+    assert found(forum["outsider"], "cargo") == {first.posts.get(number=1).pk, reply.pk}
+    # No action moves threads yet; a later one (or the admin) would save the community.
+    Thread.objects.filter(pk=first.pk).update(community=forum["private"])
+    assert found(forum["outsider"], "cargo") == set()
+    assert found(forum["insider"], "cargo", community="atelier") == {
+        first.posts.get(number=1).pk,
+        reply.pk,
+    }
+
+
+@pytest.mark.django_db
 def test_private_and_hidden_content_is_invisible_to_outsiders(forum, staff):
     public = thread(forum["member"], forum["public"], "Tyres", "Tubeless tyres hold air.")
     private = thread(forum["insider"], forum["private"], "Prototype", "Tubeless prototype leak.")
