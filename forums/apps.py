@@ -12,3 +12,11 @@ class ForumsConfig(AppConfig):
 
         unread.register("threads", queries.unread_thread_count)
         unread.register("notifications", notifications.unread_count)
+
+        from django.db.models.signals import post_migrate
+
+        from forums import search
+
+        # On SQLite, a migration that rebuilds forums_post or forums_thread drops the
+        # search triggers silently: put them back after every migrate.
+        post_migrate.connect(search.on_post_migrate, sender=self, dispatch_uid="forums.search")
