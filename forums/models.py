@@ -67,6 +67,16 @@ class Thread(models.Model):
                 fields=["community", "-pinned", "-last_activity_at", "-id"], name="thread_latest"
             ),
             models.Index(fields=["community", "-pinned", "-created_at", "-id"], name="thread_new"),
+            models.Index(
+                fields=["community", "-pinned", "-vote_count", "-reaction_count", "-id"],
+                name="thread_top",
+            ),
+            # The "unanswered" sort: questions with no reply yet, newest first.
+            models.Index(
+                fields=["community", "-created_at", "-id"],
+                condition=Q(kind="question", post_count=1),
+                name="thread_unanswered",
+            ),
         ]
 
     def __str__(self):
