@@ -345,6 +345,11 @@ FORUMS_MAX_POST_LENGTH = int(os.environ.get("FORUMS_MAX_POST_LENGTH", "30000"))
 # Requests per minute per user (or per IP for anonymous callers) on /api/v1/.
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "1200/m")
 INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "14"))
+# Real-time: stored events older than this are pruned (`manage.py prune_events`); a
+# client further behind than what is kept, or than REALTIME_REPLAY_MAX events, is
+# told to reload the page instead of being replayed.
+REALTIME_RETENTION_DAYS = int(os.environ.get("REALTIME_RETENTION_DAYS", "7"))
+REALTIME_REPLAY_MAX = int(os.environ.get("REALTIME_REPLAY_MAX", "5000"))
 
 # --- Security ---------------------------------------------------------------
 

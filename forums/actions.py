@@ -111,7 +111,15 @@ def _notify_on_commit(job, *args):
 
 
 def _publish_thread(thread, event):
-    publish.send_event_on_commit(f"community:{thread.community.slug}", event, thread_data(thread))
+    """Bump the community's thread list; a change also goes to the thread's own page.
+
+    The thread's stream is numbered before the community's: every action takes
+    stream counters in that order (after the thread row), so none deadlock.
+    """
+    data = thread_data(thread)
+    if event != "thread.created":
+        publish.send_event_on_commit(f"thread:{thread.pk}", "thread.changed", data)
+    publish.send_event_on_commit(f"community:{thread.community.slug}", event, data)
 
 
 def _publish_post(post, event):
@@ -279,8 +287,8 @@ def create_thread(
                 "thread.created", actor=actor, community=community, obj=thread, kind=kind
             )
             _notify_on_commit(tasks.notify_post, post.pk)
-            _publish_thread(thread, "thread.created")
             _publish_post(post, "post.created")
+            _publish_thread(thread, "thread.created")
     except IntegrityError:
         existing = _existing(actor, client_id, opening=True)
         if existing is None:

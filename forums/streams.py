@@ -12,4 +12,4 @@ def may_read_thread(user, key):
     return thread is not None and permissions.can_read(user, thread.community)
 
 
-streams.register("thread", may_read_thread)
+streams.register("thread", may_read_thread, presence=True)

@@ -1,37 +1,69 @@
 """The one WebSocket endpoint, ``/ws/``: multiplexed, session-authenticated streams.
 
 Thin by design: it parses frames, asks ``realtime.streams`` (and through it
-each app's permission functions) whether a subscription is allowed, and
-relays events published by actions. See docs/realtime.md for the protocol.
+each app's permission functions) whether a subscription is allowed, replays
+what a client missed from the outbox, and relays events published by
+actions. See docs/realtime.md for the protocol.
+
+Channels hands this consumer one message at a time (a frame from the client
+or an event from the channel layer), each awaited before the next. That is
+what makes replay exact: ``subscribe`` joins the stream's group *before*
+reading the outbox, so a live event committed meanwhile waits in the queue
+and arrives after the replay, where its id shows it was already sent.
 """
 
+import asyncio
 import hashlib
 import json
 import logging
+import time
+from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from realtime import streams
+from realtime import presence, publish, streams
 
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 64 * 1024
 MAX_SUBSCRIPTIONS = 100
-CLOSE_UNAUTHENTICATED = 4401
-# Applications may only use 1000 and 3000-4999 (RFC 6455, enforced by daphne): 4009
-# mirrors 1009 "message too big", 4401 mirrors HTTP 401.
+# Frames a client may send: a bucket of BURST refilled at RATE per second. Past
+# it frames are refused (one error frame per second at most); a client that
+# keeps flooding through FLOOD_CLOSE refused frames is disconnected.
+RATE_PER_SECOND = 10
+BURST = 40
+FLOOD_CLOSE = 200
+TYPING_INTERVAL = 2.0  # seconds between two "typing" events of one socket on one stream
+TYPING_EXPIRES = 6  # seconds a client shows "X is writing…" without a new event
+# Applications may only use 1000 and 3000-4999 (RFC 6455, enforced by daphne):
+# 4009 mirrors 1009 "message too big", 4401 HTTP 401, 4429 HTTP 429.
 CLOSE_TOO_BIG = 4009
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FLOOD = 4429
 
 
 def session_hash(session_key):
     return hashlib.sha256((session_key or "").encode()).hexdigest()[:32]
 
 
+@dataclass
+class Subscription:
+    name: str  # what the client calls it: "me", "thread:42"
+    address: str  # where events are published: "me:7", "thread:42"
+    last_id: int = 0  # the last stored event sent (or known) on this socket
+    typed_at: float = 0.0
+
+
 class StreamConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.user = self.scope["user"]
-        self.subscriptions = {}  # public stream name -> address
+        self.subscriptions = {}  # public name -> Subscription
+        self.by_address = {}  # address -> Subscription
+        self.identity = None  # (username, display name), loaded when first needed
+        self.presence_task = None
+        self.tokens, self.refilled_at = float(BURST), time.monotonic()
+        self.refused, self.refused_told_at = 0, 0.0
         session = self.scope.get("session")
         self.session_hash = session_hash(session.session_key if session else None)
         await self.accept()
@@ -39,23 +71,30 @@ class StreamConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(streams.user_group(self.user.pk), self.channel_name)
 
     async def disconnect(self, code):
-        groups = [streams.group_for(address) for address in self.subscriptions.values()]
+        if self.presence_task is not None:
+            self.presence_task.cancel()
+        for subscription in list(self.subscriptions.values()):
+            await self._drop(subscription)
         if self.user.is_authenticated:
-            groups.append(streams.user_group(self.user.pk))
-        for group in groups:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await self.channel_layer.group_discard(
+                streams.user_group(self.user.pk), self.channel_name
+            )
 
     async def send_json(self, payload):
-        await self.send(text_data=json.dumps(payload, separators=(",", ":")))
+        await self.send(text_data=publish.dumps(payload))
 
     async def send_error(self, reason, stream=None, **extra):
         await self.send_json({"op": "error", "stream": stream, "reason": reason, **extra})
 
+    # --- Frames from the client ------------------------------------------------
+
     async def receive(self, text_data=None, bytes_data=None):
+        if not await self._within_rate():
+            return
         if text_data is None:
             await self.send_error("text_frames_only")
             return
-        if len(text_data.encode()) > MAX_FRAME_BYTES:
+        if len(text_data) > MAX_FRAME_BYTES or len(text_data.encode()) > MAX_FRAME_BYTES:
             await self.send_error("frame_too_large")
             await self.close(code=CLOSE_TOO_BIG)
             return
@@ -73,6 +112,23 @@ class StreamConsumer(AsyncWebsocketConsumer):
             return
         await handler(frame)
 
+    async def _within_rate(self):
+        now = time.monotonic()
+        self.tokens = min(BURST, self.tokens + (now - self.refilled_at) * RATE_PER_SECOND)
+        self.refilled_at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            self.refused = 0
+            return True
+        self.refused += 1
+        if self.refused >= FLOOD_CLOSE:
+            await self.send_error("rate_limited")
+            await self.close(code=CLOSE_FLOOD)
+        elif now - self.refused_told_at >= 1:
+            self.refused_told_at = now
+            await self.send_error("rate_limited", retry_after=round(1 / RATE_PER_SECOND, 2))
+        return False
+
     async def op_echo(self, frame):
         await self.send_json(
             {
@@ -83,49 +139,197 @@ class StreamConsumer(AsyncWebsocketConsumer):
         )
 
     async def op_subscribe(self, frame):
-        name = frame.get("stream")
+        name, since = frame.get("stream"), frame.get("since")
         if not isinstance(name, str):
             await self.send_error("missing_stream")
             return
+        valid_since = isinstance(since, int) and not isinstance(since, bool) and since >= 0
+        if since is not None and not valid_since:
+            await self.send_error("invalid_since", stream=name)
+            return
         if name in self.subscriptions:
-            await self.send_json({"op": "subscribed", "stream": name})
+            # Already live: answer again (a client that lost track), and fill any
+            # gap the client says it has.
+            subscription = self.subscriptions[name]
+            await self.send_json(
+                {"op": "subscribed", "stream": name, "last_id": subscription.last_id}
+            )
+            if since is not None and since < subscription.last_id:
+                await self._catch_up(subscription, since)
             return
         if len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
             await self.send_error("too_many_subscriptions", stream=name)
             return
         try:
-            address = await database_sync_to_async(streams.authorize)(self.user, name)
+            address = streams.address_for(self.user, name)
         except streams.StreamError as error:
             await self.send_error(error.reason, stream=name)
             return
-        self.subscriptions[name] = address
-        await self.channel_layer.group_add(streams.group_for(address), self.channel_name)
-        await self.send_json({"op": "subscribed", "stream": name})
+        # Join the group first: whatever commits from now on reaches this socket,
+        # after the replay below (see the module docstring).
+        group = streams.group_for(address)
+        await self.channel_layer.group_add(group, self.channel_name)
+        try:
+            rows, last_id = await database_sync_to_async(self._open)(name, since)
+        except streams.StreamError as error:
+            await self.channel_layer.group_discard(group, self.channel_name)
+            await self.send_error(error.reason, stream=name)
+            return
+        except publish.TooFarBehind:
+            rows, last_id = [], await database_sync_to_async(publish.last_id)(address)
+            await self.send_error("reload", stream=name, last_id=last_id)
+        subscription = Subscription(name, address, last_id=since if rows else last_id)
+        self.subscriptions[name] = subscription
+        self.by_address[address] = subscription
+        await self.send_json({"op": "subscribed", "stream": name, "last_id": last_id})
+        await self._send_rows(subscription, rows)
+        if streams.has_presence(address) and self.user.is_authenticated:
+            await self._join_presence(subscription)
+
+    def _open(self, name, since):
+        """Authorize, then read the stream's position or what the client missed."""
+        address = streams.authorize(self.user, name)
+        if since is None:
+            return [], publish.last_id(address)
+        return publish.replay(address, since)
+
+    async def _send_rows(self, subscription, rows):
+        for row in rows:
+            if row.seq > subscription.last_id:
+                await self.send(text_data=publish.dumps(row.frame(subscription.name)))
+                subscription.last_id = row.seq
+
+    async def _catch_up(self, subscription, since=None):
+        """Send the stored events after ``since`` (default: the last one sent) on this socket."""
+        start = subscription.last_id if since is None else since
+        try:
+            rows, _last = await database_sync_to_async(publish.replay)(subscription.address, start)
+        except publish.TooFarBehind:
+            await self.send_error("reload", stream=subscription.name)
+            return
+        if since is not None:
+            # The client asked again from ``since``: resend what it says it lacks.
+            for row in rows:
+                await self.send(text_data=publish.dumps(row.frame(subscription.name)))
+            subscription.last_id = max(subscription.last_id, rows[-1].seq if rows else 0)
+        else:
+            await self._send_rows(subscription, rows)
 
     async def op_unsubscribe(self, frame):
         name = frame.get("stream")
-        address = self.subscriptions.pop(name, None) if isinstance(name, str) else None
-        if address is None:
+        subscription = self.subscriptions.get(name) if isinstance(name, str) else None
+        if subscription is None:
             await self.send_error("not_subscribed", stream=name if isinstance(name, str) else None)
             return
-        await self.channel_layer.group_discard(streams.group_for(address), self.channel_name)
+        await self._drop(subscription)
         await self.send_json({"op": "unsubscribed", "stream": name})
 
-    # --- Messages from the channel layer -------------------------------------
+    async def _drop(self, subscription):
+        self.subscriptions.pop(subscription.name, None)
+        self.by_address.pop(subscription.address, None)
+        await self.channel_layer.group_discard(
+            streams.group_for(subscription.address), self.channel_name
+        )
+        if streams.has_presence(subscription.address) and self.user.is_authenticated:
+            left = await presence.leave(subscription.address, self.channel_name)
+            if left is not None:
+                await publish.send_ephemeral(
+                    self.channel_layer, subscription.address, "presence", left
+                )
+
+    async def op_typing(self, frame):
+        name = frame.get("stream")
+        subscription = self.subscriptions.get(name) if isinstance(name, str) else None
+        if subscription is None:
+            await self.send_error("not_subscribed", stream=name if isinstance(name, str) else None)
+            return
+        if not self.user.is_authenticated:
+            await self.send_error("not_authenticated", stream=name)
+            return
+        if not streams.has_presence(subscription.address):
+            await self.send_error("typing_not_supported", stream=name)
+            return
+        now = time.monotonic()
+        if now - subscription.typed_at < TYPING_INTERVAL:
+            return  # throttled: the last event still shows the indicator
+        subscription.typed_at = now
+        username, display_name = await self._identity()
+        await publish.send_ephemeral(
+            self.channel_layer,
+            subscription.address,
+            "typing",
+            {"username": username, "display_name": display_name, "expires_in": TYPING_EXPIRES},
+        )
+
+    # --- Presence ----------------------------------------------------------------
+
+    async def _identity(self):
+        """Who this socket is, from the session's user (never from the client)."""
+        if self.identity is None:
+            self.identity = await database_sync_to_async(self._load_identity)()
+        return self.identity
+
+    def _load_identity(self):
+        profile = getattr(self.user, "profile", None)
+        return self.user.get_username(), profile.name if profile else self.user.get_username()
+
+    async def _join_presence(self, subscription):
+        username, display_name = await self._identity()
+        summary, changed = await presence.join(
+            subscription.address, self.channel_name, username, display_name
+        )
+        if changed:
+            await publish.send_ephemeral(
+                self.channel_layer, subscription.address, "presence", summary
+            )
+        else:
+            # Nobody else needs telling; this socket still wants the list.
+            await self.send_json(
+                {"stream": subscription.name, "event": "presence", "id": None, "data": summary}
+            )
+        if self.presence_task is None:
+            self.presence_task = asyncio.create_task(self._refresh_presence())
+
+    async def _refresh_presence(self):
+        while True:
+            await asyncio.sleep(presence.REFRESH_SECONDS)
+            for subscription in list(self.subscriptions.values()):
+                if streams.has_presence(subscription.address):
+                    try:
+                        await self._join_presence_quietly(subscription)
+                    except Exception:
+                        logger.exception("Could not refresh presence on %s", subscription.address)
+
+    async def _join_presence_quietly(self, subscription):
+        username, display_name = await self._identity()
+        summary, changed = await presence.join(
+            subscription.address, self.channel_name, username, display_name
+        )
+        if changed:  # someone else's entry expired
+            await publish.send_ephemeral(
+                self.channel_layer, subscription.address, "presence", summary
+            )
+
+    # --- Messages from the channel layer -----------------------------------------
 
     async def stream_event(self, message):
-        address = message["stream"]
-        for name, subscribed in self.subscriptions.items():
-            if subscribed == address:
-                await self.send_json(
-                    {
-                        "stream": name,
-                        "event": message["event"],
-                        "id": message.get("id"),
-                        "data": message["data"],
-                    }
-                )
-                return
+        subscription = self.by_address.get(message["stream"])
+        if subscription is None:
+            return
+        event_id = message.get("id")
+        if event_id is None:  # ephemeral: typing, presence
+            await self.send(text_data=message["text"])
+            return
+        if event_id <= subscription.last_id:
+            return  # already sent by the replay
+        if event_id > subscription.last_id + 1:
+            # Something between was lost on the way (a layer restart, a full
+            # queue): the outbox has it, and it is committed (ids are given out
+            # in commit order).
+            await self._catch_up(subscription)
+            return
+        subscription.last_id = event_id
+        await self.send(text_data=message["text"])
 
     async def access_changed(self, message):
         """Re-check every subscription; drop the ones the user may no longer see.
@@ -135,8 +339,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
         """
         revoked = await database_sync_to_async(self._revoked_streams)()
         for name in revoked:
-            address = self.subscriptions.pop(name)
-            await self.channel_layer.group_discard(streams.group_for(address), self.channel_name)
+            await self._drop(self.subscriptions[name])
             await self.send_error("access_revoked", stream=name)
 
     def _revoked_streams(self):

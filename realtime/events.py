@@ -14,6 +14,9 @@ class EventType:
     name: str
     stream: str  # the stream prefix it is published on
     keys: tuple
+    # Stored events get an id and are replayed to clients that missed them;
+    # ephemeral ones (typing, presence) are sent to whoever listens now, unnumbered.
+    stored: bool = True
 
 
 EVENTS = {
@@ -33,17 +36,25 @@ EVENTS = {
         EventType("post.edited", "thread", ("id", "thread", "number", "html")),
         EventType("post.deleted", "thread", ("id", "thread", "number")),
         EventType("post.reacted", "thread", ("id", "thread", "reactions")),
+        # The thread itself changed: solved, locked, pinned, idea status, votes, poll.
+        EventType("thread.changed", "thread", ("id", "community", "kind", "title", "state")),
+        # Ephemeral (no id, never stored): someone is writing a reply; who is reading.
+        EventType("typing", "thread", ("username", "display_name", "expires_in"), stored=False),
+        EventType("presence", "thread", ("viewers", "count"), stored=False),
         # A member's own notifications.
         EventType("notification.created", "me", ("id", "kind", "thread", "title", "community")),
     )
 }
 
 
-def check(address, event, data):
+def check(address, event, data, *, stored=True):
     """Raise ValueError unless ``event`` is declared for the stream of ``address``."""
     declared = EVENTS.get(event)
     if declared is None:
         raise ValueError(f"Undeclared event {event!r}.")
+    if declared.stored != stored:
+        kind = "a stored" if declared.stored else "an ephemeral"
+        raise ValueError(f"Event {event!r} is {kind} event.")
     if address.split(":", 1)[0] != declared.stream:
         raise ValueError(f"Event {event!r} goes to {declared.stream!r} streams, not {address!r}.")
     missing = [key for key in declared.keys if key not in data]

@@ -1,0 +1,44 @@
+"""The outbox: every state-changing event, numbered per stream, written with its change.
+
+An action that changes state calls ``realtime.publish.send_event_on_commit``
+inside its transaction. That allocates the stream's next id from
+``StreamCounter`` (the row stays locked until commit, so ids within a stream
+follow commit order and have no gaps) and writes an ``Event`` row in the same
+transaction; the broadcast to live sockets leaves after commit. A client that
+missed events (network cut, server restart, channel layer down) subscribes
+with ``since`` and the consumer replays them from this table.
+
+Typing and presence are ephemeral and never stored here.
+"""
+
+from django.db import models
+
+
+class StreamCounter(models.Model):
+    """The last event id given out on one stream (its address: ``thread:42``, ``me:7``)."""
+
+    stream = models.CharField(max_length=100, primary_key=True)
+    last_id = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.stream} @ {self.last_id}"
+
+
+class Event(models.Model):
+    stream = models.CharField(max_length=100)
+    seq = models.BigIntegerField()  # the id clients see: 1, 2, 3... within the stream
+    event = models.CharField(max_length=60)
+    data = models.JSONField()
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "seq"], name="unique_event_seq"),
+        ]
+
+    def __str__(self):
+        return f"{self.stream}#{self.seq} {self.event}"
+
+    def frame(self, name):
+        """The frame a client subscribed to the public stream ``name`` receives."""
+        return {"stream": name, "event": self.event, "id": self.seq, "data": self.data}

@@ -1,25 +1,54 @@
-"""Publishing events to WebSocket subscribers, only after commit.
+"""Publishing events to WebSocket subscribers: stored with the change, sent after commit.
 
-``send_event_on_commit`` is the one to use: actions call it inside their
-transaction and the event leaves when (if) the transaction commits. The
-other one, ``send_event_rollback_unsafe``, announces its danger in its name
-(as Zulip does): it sends at once, even if the caller's transaction later
-rolls back.
+``send_event_on_commit`` is the one to use. Called inside an action's
+transaction, it gives the event the stream's next id and writes it to the
+outbox (``realtime.models.Event``) in that same transaction, then sends it to
+live sockets once (if) the transaction commits. A rolled-back write leaves
+neither the event nor its id behind.
+
+Ids within a stream follow commit order and have no gaps: the stream's
+counter row is incremented by an upsert that keeps it locked until commit, so
+a second writer to the same stream waits for the first to finish. Actions
+lock their domain rows (the thread) before publishing, which is what keeps
+two writers from taking two stream counters in opposite orders.
+
+``send_ephemeral`` is for typing and presence: no id, not stored, lost if
+nobody listens. ``send_event_rollback_unsafe`` announces its danger in its name
+(as Zulip does): it sends at once and stores nothing; tests use it.
 
 If the channel layer is down the write has already succeeded: the failure is
-logged and clients catch up when they reconnect.
+logged and clients catch up from the outbox when they resubscribe with ``since``.
 """
 
+import json
 import logging
+from datetime import timedelta
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
 
 from realtime import events
-from realtime.streams import group_for, user_group
+from realtime.models import Event, StreamCounter
+from realtime.streams import group_for, public_name, user_group
 
 logger = logging.getLogger(__name__)
+
+
+def dumps(payload):
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
+def stream_message(address, event, event_id, data):
+    """The channel layer message for one event: the client's frame serialised once.
+
+    Every subscriber of ``address`` receives the same text, so fan-out to a
+    thousand sockets costs one ``json.dumps``, not a thousand.
+    """
+    frame = {"stream": public_name(address), "event": event, "id": event_id, "data": data}
+    return {"type": "stream.event", "stream": address, "id": event_id, "text": dumps(frame)}
 
 
 def _group_send(group, message):
@@ -30,23 +59,51 @@ def _group_send(group, message):
         async_to_sync(layer.group_send)(group, message)
     except Exception:
         # Never let a broken layer undo or fail a committed write.
-        logger.exception("Could not publish %s to %s", message.get("event"), group)
+        logger.exception("Could not publish %s to %s", message.get("type"), group)
 
 
-def send_event_rollback_unsafe(address, event, data, *, event_id=None):
+def _next_id(address):
+    """The stream's next event id; the counter row stays locked until commit."""
+    table = StreamCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (stream, last_id) VALUES (%s, 1) "  # noqa: S608 (model's table)
+            f"ON CONFLICT (stream) DO UPDATE SET last_id = {table}.last_id + 1 "
+            "RETURNING last_id",
+            [address],
+        )
+        return cursor.fetchone()[0]
+
+
+def send_event_on_commit(address, event, data):
+    """Store ``event`` for the stream at ``address`` now; send it once the transaction commits.
+
+    Returns the event's id within its stream.
+    """
     events.check(address, event, data)
-    _group_send(
-        group_for(address),
-        {"type": "stream.event", "stream": address, "event": event, "id": event_id, "data": data},
-    )
+    with transaction.atomic():
+        event_id = _next_id(address)
+        Event.objects.create(
+            stream=address, seq=event_id, event=event, data=data, created_at=timezone.now()
+        )
+        message = stream_message(address, event, event_id, data)
+        transaction.on_commit(lambda: _group_send(group_for(address), message))
+    return event_id
 
 
-def send_event_on_commit(address, event, data, *, event_id=None):
-    """Publish ``event`` on the stream at ``address`` once the current transaction commits."""
+def send_event_rollback_unsafe(address, event, data):
+    """Send at once, unnumbered and unstored (tests and diagnostics)."""
     events.check(address, event, data)
-    transaction.on_commit(
-        lambda: send_event_rollback_unsafe(address, event, data, event_id=event_id)
-    )
+    _group_send(group_for(address), stream_message(address, event, None, data))
+
+
+async def send_ephemeral(layer, address, event, data):
+    """Send an ephemeral event (typing, presence) from async code; failures are logged."""
+    events.check(address, event, data, stored=False)
+    try:
+        await layer.group_send(group_for(address), stream_message(address, event, None, data))
+    except Exception:
+        logger.exception("Could not send %s to %s", event, address)
 
 
 def access_changed_on_commit(user_id):
@@ -67,3 +124,43 @@ def close_user_sockets(user_id, *, session_key_hash=None):
     """Close the user's sockets now (logout); only those of one session if given."""
     message = {"type": "session.closed", "session": session_key_hash}
     _group_send(user_group(user_id), message)
+
+
+# --- Reading the outbox back ------------------------------------------------------
+
+
+class TooFarBehind(Exception):
+    """The client missed more than the outbox can replay: it must reload."""
+
+
+def last_id(address):
+    return (
+        StreamCounter.objects.filter(stream=address).values_list("last_id", flat=True).first() or 0
+    )
+
+
+def replay(address, since):
+    """The stored events of ``address`` after id ``since``, in order, and the stream's last id.
+
+    Raises TooFarBehind when some of them were pruned, when there are more
+    than ``REALTIME_REPLAY_MAX``, or when ``since`` is ahead of the stream (the
+    client saw ids from another database): a page reload is the only honest
+    answer in each case.
+    """
+    limit = settings.REALTIME_REPLAY_MAX
+    # The counter first: every id up to it is committed, so the rows read next hold
+    # them all unless they were pruned (rows committed in between come too).
+    current = last_id(address)
+    if since > current:
+        raise TooFarBehind
+    rows = list(Event.objects.filter(stream=address, seq__gt=since).order_by("seq")[: limit + 1])
+    if len(rows) > limit or (since < current and (not rows or rows[0].seq != since + 1)):
+        raise TooFarBehind
+    return rows, max(current, rows[-1].seq if rows else 0)
+
+
+def prune(*, now=None):
+    """Delete stored events older than the retention window; return how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.REALTIME_RETENTION_DAYS)
+    deleted, _ = Event.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

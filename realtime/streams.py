@@ -32,16 +32,18 @@ class StreamType:
     authorize: Callable
     # Streams addressed to the subscriber themselves ("me") take no key.
     personal: bool = False
+    # Streams whose subscribers see who else is there and who is writing.
+    presence: bool = False
 
 
 _registry: dict[str, StreamType] = {}
 
 
-def register(prefix, authorize, *, personal=False):
+def register(prefix, authorize, *, personal=False, presence=False):
     """Declare a stream type. Call from an app's ``ready()``; once per prefix."""
     if prefix in _registry and _registry[prefix].authorize is not authorize:
         raise ValueError(f"Stream type {prefix!r} is already registered.")
-    _registry[prefix] = StreamType(prefix, authorize, personal)
+    _registry[prefix] = StreamType(prefix, authorize, personal, presence)
 
 
 def parse(name):
@@ -55,20 +57,44 @@ def parse(name):
     return stream_type, match["key"]
 
 
+def address_for(user, name):
+    """The address ``name`` stands for, for this user, without asking permission.
+
+    Raises StreamError for a malformed name or a personal stream of nobody.
+    """
+    stream_type, _key = parse(name)
+    if stream_type.personal:
+        if not user.is_authenticated:
+            raise StreamError("not_authenticated")
+        return f"{stream_type.prefix}:{user.pk}"
+    return name
+
+
 def authorize(user, name):
     """Return the address the user may listen to for ``name``, or raise StreamError.
 
     Runs synchronously (the permission check may query the database).
     """
+    address = address_for(user, name)
     stream_type, key = parse(name)
     if stream_type.personal:
-        if not user.is_authenticated:
-            raise StreamError("not_authenticated")
-        return f"{stream_type.prefix}:{user.pk}"
+        return address
     if not stream_type.authorize(user, key):
         # The same answer for "does not exist" and "not yours to see".
         raise StreamError("not_found")
     return name
+
+
+def has_presence(address):
+    stream_type = _registry.get(address.split(":", 1)[0])
+    return stream_type is not None and stream_type.presence
+
+
+def public_name(address):
+    """The name a subscriber knows the stream at ``address`` by (``me:7`` -> ``me``)."""
+    prefix = address.split(":", 1)[0]
+    stream_type = _registry.get(prefix)
+    return prefix if stream_type is not None and stream_type.personal else address
 
 
 def group_for(address):

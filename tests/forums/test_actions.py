@@ -63,7 +63,9 @@ def test_reply_numbers_posts_and_records_first_response(forum, capture_events):
     thread.refresh_from_db()
     assert answer.number == 3 and thread.post_count == 3
     assert thread.first_response_at == answer.created_at
-    assert [e["event"] for e in events] == ["post.created"]
+    # The post, then the thread's new counters for its page; numbered in order.
+    assert [e["event"] for e in events] == ["post.created", "thread.changed"]
+    assert events[1]["id"] == events[0]["id"] + 1
     assert events[0]["data"]["html"] == "<p>Clean the pads.</p>"
 
 

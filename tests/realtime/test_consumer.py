@@ -103,6 +103,7 @@ async def test_hidden_stream_is_refused_to_outsiders_and_open_to_members(world):
     assert await send(member_socket, {"op": "subscribe", "stream": "community:club"}) == {
         "op": "subscribed",
         "stream": "community:club",
+        "last_id": 0,  # nothing published on it yet
     }
     await member_socket.disconnect()
 
