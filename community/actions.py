@@ -228,8 +228,7 @@ def update_community(actor, community, **changes):
         )
         if "visibility" in changes:
             # Who may read changed: every socket on the community's streams re-checks.
-            publish.recheck_stream_on_commit(f"community:{community.slug}")
-            publish.recheck_stream_on_commit(f"moderation:{community.slug}")
+            publish.recheck_community_on_commit(community.slug)
     return community
 
 

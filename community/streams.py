@@ -11,7 +11,7 @@ def _community(slug):
 
 def may_read_community(user, slug):
     community = _community(slug)
-    return community is not None and permissions.can_read(user, community)
+    return community is not None and permissions.can_read(user, community) and slug
 
 
 def may_moderate_community(user, slug):
@@ -20,6 +20,7 @@ def may_moderate_community(user, slug):
         community is not None
         and permissions.can_see_community(user, community)
         and permissions.can_moderate(user, community)
+        and slug
     )
 
 

@@ -9,7 +9,9 @@ def may_read_thread(user, key):
     if not key.isdecimal():
         return False
     thread = Thread.objects.select_related("community").filter(pk=int(key)).first()
-    return thread is not None and permissions.can_read(user, thread.community)
+    if thread is None or not permissions.can_read(user, thread.community):
+        return False
+    return thread.community.slug  # re-checked when the community's audience changes
 
 
 streams.register("thread", may_read_thread, presence=True)

@@ -52,6 +52,7 @@ class Subscription:
     name: str  # what the client calls it: "me", "thread:42"
     address: str  # where events are published: "me:7", "thread:42"
     last_id: int = 0  # the last stored event sent (or known) on this socket
+    audience: str | None = None  # the community it belongs to (streams.Grant)
     typed_at: float = 0.0
 
 
@@ -60,6 +61,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
         self.user = self.scope["user"]
         self.subscriptions = {}  # public name -> Subscription
         self.by_address = {}  # address -> Subscription
+        self.audiences = {}  # community slug -> how many subscriptions belong to it
         self.identity = None  # (username, display name), loaded when first needed
         self.presence_task = None
         self.tokens, self.refilled_at = float(BURST), time.monotonic()
@@ -170,28 +172,41 @@ class StreamConsumer(AsyncWebsocketConsumer):
         group = streams.group_for(address)
         await self.channel_layer.group_add(group, self.channel_name)
         try:
-            rows, last_id = await database_sync_to_async(self._open)(name, since)
+            grant, rows, last_id = await database_sync_to_async(self._open)(name, since)
         except streams.StreamError as error:
             await self.channel_layer.group_discard(group, self.channel_name)
             await self.send_error(error.reason, stream=name)
             return
-        except publish.TooFarBehind:
-            rows, last_id = [], await database_sync_to_async(publish.last_id)(address)
-            await self.send_error("reload", stream=name, last_id=last_id)
-        subscription = Subscription(name, address, last_id=since if rows else last_id)
+        subscription = Subscription(name, address, audience=grant.audience)
+        subscription.last_id = since if rows else last_id
         self.subscriptions[name] = subscription
         self.by_address[address] = subscription
+        if grant.audience is not None:
+            count = self.audiences.get(grant.audience, 0)
+            self.audiences[grant.audience] = count + 1
+            if not count:
+                group = streams.audience_group(grant.audience)
+                await self.channel_layer.group_add(group, self.channel_name)
+        if rows is None:
+            rows = []
+            await self.send_error("reload", stream=name, last_id=last_id)
         await self.send_json({"op": "subscribed", "stream": name, "last_id": last_id})
         await self._send_rows(subscription, rows)
         if streams.has_presence(address) and self.user.is_authenticated:
             await self._join_presence(subscription)
 
     def _open(self, name, since):
-        """Authorize, then read the stream's position or what the client missed."""
-        address = streams.authorize(self.user, name)
+        """Authorize, then read what the client missed and the stream's last id.
+
+        The rows are None when the client is too far behind to be replayed.
+        """
+        grant = streams.authorize(self.user, name)
         if since is None:
-            return [], publish.last_id(address)
-        return publish.replay(address, since)
+            return grant, [], publish.last_id(grant.address)
+        try:
+            return grant, *publish.replay(grant.address, since)
+        except publish.TooFarBehind:
+            return grant, None, publish.last_id(grant.address)
 
     async def _send_rows(self, subscription, rows):
         for row in rows:
@@ -230,6 +245,13 @@ class StreamConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_discard(
             streams.group_for(subscription.address), self.channel_name
         )
+        if subscription.audience is not None:
+            count = self.audiences.pop(subscription.audience) - 1
+            if count:
+                self.audiences[subscription.audience] = count
+            else:
+                group = streams.audience_group(subscription.audience)
+                await self.channel_layer.group_discard(group, self.channel_name)
         if streams.has_presence(subscription.address) and self.user.is_authenticated:
             left = await presence.leave(subscription.address, self.channel_name)
             if left is not None:

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from realtime import events
 from realtime.models import Event, StreamCounter
-from realtime.streams import group_for, public_name, user_group
+from realtime.streams import audience_group, group_for, public_name, user_group
 
 logger = logging.getLogger(__name__)
 
@@ -111,13 +111,14 @@ def access_changed_on_commit(user_id):
     transaction.on_commit(lambda: _group_send(user_group(user_id), {"type": "access.changed"}))
 
 
-def recheck_stream_on_commit(address):
-    """Make every socket subscribed to ``address`` re-check its subscriptions after commit.
+def recheck_community_on_commit(slug):
+    """Make every socket on any stream of a community re-check its subscriptions after commit.
 
-    For changes that alter who may read a stream for everyone at once (a
-    community turning private), whoever the subscribers are, anonymous ones too.
+    For changes that alter who may read a community for everyone at once (it
+    turned private): its thread list, its threads and its moderation stream,
+    whoever the subscribers are, anonymous ones too.
     """
-    transaction.on_commit(lambda: _group_send(group_for(address), {"type": "access.changed"}))
+    transaction.on_commit(lambda: _group_send(audience_group(slug), {"type": "access.changed"}))
 
 
 def close_user_sockets(user_id, *, session_key_hash=None):

@@ -28,7 +28,9 @@ class StreamError(Exception):
 @dataclass(frozen=True)
 class StreamType:
     prefix: str
-    # authorize(user, key) -> bool, called in a thread (it may query the database).
+    # authorize(user, key), called in a thread (it may query the database): false to
+    # refuse; true to allow; or the slug of the community the stream belongs to, which
+    # lets one message re-check every stream of a community (see ``audience_group``).
     authorize: Callable
     # Streams addressed to the subscriber themselves ("me") take no key.
     personal: bool = False
@@ -70,19 +72,28 @@ def address_for(user, name):
     return name
 
 
+@dataclass(frozen=True)
+class Grant:
+    address: str
+    # The community the stream belongs to, if any: its subscribers also listen on
+    # ``audience_group(audience)`` for changes of who may read that community.
+    audience: str | None = None
+
+
 def authorize(user, name):
-    """Return the address the user may listen to for ``name``, or raise StreamError.
+    """Return the Grant for the user to listen to ``name``, or raise StreamError.
 
     Runs synchronously (the permission check may query the database).
     """
     address = address_for(user, name)
     stream_type, key = parse(name)
     if stream_type.personal:
-        return address
-    if not stream_type.authorize(user, key):
+        return Grant(address)
+    allowed = stream_type.authorize(user, key)
+    if not allowed:
         # The same answer for "does not exist" and "not yours to see".
         raise StreamError("not_found")
-    return name
+    return Grant(address, allowed if isinstance(allowed, str) else None)
 
 
 def has_presence(address):
@@ -99,6 +110,11 @@ def public_name(address):
 
 def group_for(address):
     return "s." + address.replace(":", ".")
+
+
+def audience_group(slug):
+    """The group of every socket on any stream of one community (its thread list, threads...)."""
+    return f"a.{slug}"
 
 
 def user_group(user_id):

@@ -200,3 +200,27 @@ async def test_a_flood_of_frames_is_refused_then_closed(monkeypatch):
     other, _ = await connect()
     assert (await send(other, {"op": "echo"}))["op"] == "echo"
     await other.disconnect()
+
+
+async def test_a_community_turning_private_drops_its_thread_streams(thread, staff):
+    from community import actions as community_actions
+
+    stream = f"thread:{thread['thread'].pk}"
+    anonymous, _ = await connect()
+    member, _ = await connect(await signed_in(thread["ben"]))
+    for socket in (anonymous, member):
+        for name in ("community:lounge", stream):
+            assert (await send(socket, {"op": "subscribe", "stream": name}))["op"] == "subscribed"
+    for socket in (anonymous, member):
+        while not await socket.receive_nothing(timeout=0.2):
+            await socket.receive_from()  # presence: the member, viewing
+    community = thread["thread"].community
+    await sync_to_async(community_actions.update_community)(staff, community, visibility="private")
+    revoked = {(await receive(anonymous))["stream"], (await receive(anonymous))["stream"]}
+    assert revoked == {stream, "community:lounge"}
+    await nothing_more(member)  # a member still reads a private community
+    await reply(thread["ana"], thread["thread"], "Members only now")
+    await nothing_more(anonymous)
+    assert (await receive(member))["event"] == "post.created"
+    for socket in (anonymous, member):
+        await socket.disconnect()
