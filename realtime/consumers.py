@@ -37,10 +37,11 @@ FLOOD_CLOSE = 200
 TYPING_INTERVAL = 2.0  # seconds between two "typing" events of one socket on one stream
 TYPING_EXPIRES = 6  # seconds a client shows "X is writing…" without a new event
 # Applications may only use 1000 and 3000-4999 (RFC 6455, enforced by daphne):
-# 4009 mirrors 1009 "message too big", 4401 HTTP 401, 4429 HTTP 429.
+# 4009 mirrors 1009 "message too big", 4401 HTTP 401, 4429 HTTP 429, 4503 HTTP 503.
 CLOSE_TOO_BIG = 4009
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FLOOD = 4429
+CLOSE_UNAVAILABLE = 4503
 
 
 def session_hash(session_key):
@@ -70,7 +71,15 @@ class StreamConsumer(AsyncWebsocketConsumer):
         self.session_hash = session_hash(session.session_key if session else None)
         await self.accept()
         if self.user.is_authenticated:
-            await self.channel_layer.group_add(streams.user_group(self.user.pk), self.channel_name)
+            try:
+                await self.channel_layer.group_add(
+                    streams.user_group(self.user.pk), self.channel_name
+                )
+            except Exception:
+                # The channel layer is away (Redis restarting): say so; the client
+                # comes back with backoff and catches up with ``since``.
+                logger.exception("Channel layer unavailable on connect")
+                await self.close(code=CLOSE_UNAVAILABLE)
 
     async def disconnect(self, code):
         if self.presence_task is not None:

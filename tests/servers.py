@@ -307,7 +307,10 @@ def start(
     env = server_env(var_dir, database_url=database_url, redis_url=redis_url, extra=extra_env)
     prepare(env, seed=seed)
     (var_dir / "mail").mkdir(parents=True, exist_ok=True)
-    log_path = var_dir / "daphne.log"
+    return _launch(env, var_dir, var_dir / "daphne.log", host, daphne_args, startup_timeout)
+
+
+def _launch(env, var_dir, log_path, host, daphne_args, startup_timeout):
     for attempt in range(3):
         port = free_port(host)
         process = _spawn(env, port, log_path, host, daphne_args)
@@ -325,6 +328,16 @@ def start(
             raise
         return server
     raise AssertionError("unreachable")
+
+
+def start_another(server, *, name="daphne-b"):
+    """A second daphne on the same var dir, database and environment (no setup).
+
+    With a Redis ``REDIS_URL`` the two share the channel layer and the cache:
+    a load-balanced deployment in miniature. The caller must ``stop()`` it.
+    """
+    log_path = server.var_dir / f"{name}.log"
+    return _launch(server.env, server.var_dir, log_path, server.host, (), STARTUP_TIMEOUT)
 
 
 @contextlib.contextmanager
