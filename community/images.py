@@ -1,7 +1,7 @@
-"""Turn an uploaded avatar into a small, clean WebP image, or refuse it.
+"""Turn an uploaded picture into a clean WebP image, or refuse it.
 
-An avatar is a file from a stranger that we serve to everybody, so nothing in
-it is trusted but its pixels:
+An avatar or an image in a post is a file from a stranger that we serve to
+other members, so nothing in it is trusted but its pixels:
 
 - Polyglots: one file can be a valid PNG and also an HTML page, a script or a
   zip (bytes after the end of the image, or in chunks decoders skip). The
@@ -18,11 +18,15 @@ it is trusted but its pixels:
   were taken, the camera's serial number, a thumbnail of the uncropped
   picture. The new file keeps no EXIF, ICC profile or XMP.
 
-The result is always exactly ``AVATAR_SIZE`` pixels square: a smaller image is
-upscaled, so templates, CSS and caches only ever deal with one size. Colour
-profiles are dropped without converting the pixels to sRGB, which may dull a
-wide-gamut photo slightly; running an ICC engine on untrusted profiles is more
-attack surface than an avatar is worth.
+``decode_upload()`` and ``encode_webp()`` do all of the above and are shared by
+every kind of uploaded picture: avatars here (``process_avatar()``) and images
+in posts (``forums.images``), which differ only in their limits and in how
+they are resized. An avatar is always exactly ``AVATAR_SIZE`` pixels square: a
+smaller image is upscaled, so templates, CSS and caches only ever deal with
+one size. Colour profiles are dropped without converting the pixels to sRGB,
+which may dull a wide-gamut photo slightly; running an ICC engine on untrusted
+profiles is more attack surface than a picture in a community is worth.
+Animations keep their first frame only.
 
 This relies on ``PIL.ImageFile.LOAD_TRUNCATED_IMAGES`` keeping its default
 (False): with it set, truncated files would be accepted, padded with grey.
@@ -54,7 +58,7 @@ ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "GIF", "WEBP"}
 SIXTEEN_BIT_MODES = {"I", "I;16", "I;16L", "I;16B", "I;16N"}
 ALPHA_MODES = {"RGBA", "RGBa", "LA", "La", "PA"}
 
-# Signatures of image formats people try to use as avatars. They are matched
+# Signatures of image formats people try to upload. They are matched
 # on the first bytes only, without running a decoder, to tell the user "wrong
 # format" rather than "broken file".
 OTHER_IMAGE_SIGNATURES = (
@@ -110,19 +114,52 @@ def process_avatar(upload):
     refused. The result is a new ``ContentFile`` named ``<random hex>.webp``,
     ``AVATAR_SIZE`` pixels square, with no metadata at all.
     """
-    max_bytes = getattr(settings, "AVATAR_MAX_BYTES", DEFAULT_MAX_BYTES)
-    max_pixels = getattr(settings, "AVATAR_MAX_PIXELS", DEFAULT_MAX_PIXELS)
     size = getattr(settings, "AVATAR_SIZE", DEFAULT_SIZE)
+    image = decode_upload(
+        upload,
+        max_bytes=getattr(settings, "AVATAR_MAX_BYTES", DEFAULT_MAX_BYTES),
+        max_pixels=getattr(settings, "AVATAR_MAX_PIXELS", DEFAULT_MAX_PIXELS),
+        # Cropped to a square of ``size``: the short side must stay at least that.
+        needed_size=lambda width, height: (size, size),
+    )
+    avatar = ImageOps.fit(image, (size, size), method=Image.Resampling.LANCZOS)
+    return ContentFile(encode_webp(avatar), name=f"{uuid4().hex}.webp")
 
+
+def decode_upload(upload, *, max_bytes, max_pixels, needed_size=None):
+    """Return the first picture of ``upload``, decoded, upright, RGB or RGBA, with no metadata.
+
+    ``upload`` is an ``UploadedFile``, or any file-like object with ``size``,
+    ``read()`` and ``seek()``; it is read from its start and nothing in it is
+    trusted. It is refused, before any pixel is decoded, if it holds more than
+    ``max_bytes``, is not one of ``DECODERS`` or declares more than
+    ``max_pixels``; ``ValidationError`` is raised with code ``empty``,
+    ``too_large``, ``invalid_image``, ``unsupported_format`` or
+    ``too_many_pixels`` and a message that says what is wrong.
+
+    ``needed_size(width, height)``, given the declared size, returns the
+    smallest size the caller will scale the picture to; a JPEG is then decoded
+    at 1/2, 1/4 or 1/8 scale if that is still at least as big, for a fraction
+    of the time and memory. The result is a new image with an empty ``info``;
+    ``encode_webp()`` then copies only its pixels, once it has been resized.
+    """
     data = _read(upload, max_bytes)
     with warnings.catch_warnings():
         # Pillow only warns between MAX_IMAGE_PIXELS and twice that; an
-        # avatar has no business being anywhere near either.
+        # upload has no business being anywhere near either.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             with Image.open(io.BytesIO(data), formats=DECODERS) as image:
                 _check_header(image, max_pixels)
-                avatar = _make_square(image, size)
+                if needed_size is not None:
+                    # Other formats than JPEG ignore this.
+                    image.draft(None, needed_size(*image.size))
+                # Image.open() leaves the first frame of an animation current
+                # and later frames are never read.
+                image.load()
+                image = ImageOps.exif_transpose(image)
+                image = _to_rgb_or_rgba(image)
+                image.info = {}
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise _refusal("too_many_pixels", max_pixels=max_pixels) from error
         except Image.UnidentifiedImageError as error:
@@ -131,10 +168,22 @@ def process_avatar(upload):
         except (OSError, SyntaxError, ValueError, EOFError) as error:
             # Truncated or corrupt data, found while decoding the pixels.
             raise _refusal("invalid_image") from error
+    return image
 
+
+def encode_webp(image):
+    """Return ``image`` (RGB or RGBA, from ``decode_upload()``) as the bytes of a bare WebP file.
+
+    Only the pixels are copied into the file: no EXIF, ICC profile or XMP,
+    whatever the image still holds. A fully opaque alpha channel is dropped:
+    it would only cost bytes.
+    """
+    if image.mode == "RGBA" and image.getextrema()[3] == (255, 255):
+        image = image.convert("RGB")
+    image = Image.frombytes(image.mode, image.size, image.tobytes())
     output = io.BytesIO()
-    avatar.save(output, "WEBP", quality=WEBP_QUALITY)
-    return ContentFile(output.getvalue(), name=f"{uuid4().hex}.webp")
+    image.save(output, "WEBP", quality=WEBP_QUALITY)
+    return output.getvalue()
 
 
 def _read(upload, max_bytes):
@@ -159,28 +208,6 @@ def _check_header(image, max_pixels):
     width, height = image.size
     if width * height > max_pixels:
         raise _refusal("too_many_pixels", max_pixels=max_pixels)
-
-
-def _make_square(image, size):
-    """Decode the first frame of ``image`` and return it as a new ``size`` square RGB(A) image.
-
-    ``image`` is open and has passed ``_check_header()``. The result shares
-    nothing with it: no ``info``, so no EXIF, ICC profile or XMP.
-    """
-    # A JPEG can be decoded at 1/2, 1/4 or 1/8 scale for almost nothing; ask
-    # for the smallest scale still at least ``size`` on both sides. Other
-    # formats ignore this.
-    image.draft(None, (size, size))
-    # Image.open() leaves the first frame of an animation current and later
-    # frames are never read.
-    image.load()
-    image = ImageOps.exif_transpose(image)
-    image = _to_rgb_or_rgba(image)
-    image = ImageOps.fit(image, (size, size), method=Image.Resampling.LANCZOS)
-    if image.mode == "RGBA" and image.getextrema()[3] == (255, 255):
-        # Fully opaque after cropping: an alpha channel would only cost bytes.
-        image = image.convert("RGB")
-    return Image.frombytes(image.mode, image.size, image.tobytes())
 
 
 def _to_rgb_or_rgba(image):

@@ -325,6 +325,17 @@ AVATAR_MAX_BYTES = 5 * 1024 * 1024
 AVATAR_MAX_PIXELS = 40_000_000
 AVATAR_SIZE = 256
 
+# Images in posts. Stored outside MEDIA_ROOT on purpose: a private community's
+# images are served only by forums.images.serve_image, which checks who asks;
+# the reverse proxy must never serve this directory.
+POST_IMAGES_ROOT = Path(os.environ.get("DJANGO_POST_IMAGES_ROOT", VAR_DIR / "post-images"))
+POST_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+POST_IMAGE_MAX_PIXELS = 40_000_000
+# Longest side once stored; larger images are scaled down, keeping their shape.
+POST_IMAGE_MAX_DIMENSION = 2048
+# Uploads per member per hour, across communities (staff have no quota).
+POST_IMAGES_PER_HOUR = 30
+
 # --- Wagtail ----------------------------------------------------------------
 
 WAGTAIL_SITE_NAME = BRAND_NAME

@@ -6,14 +6,17 @@ activity that KPIs read, and after commit publishes the real-time event.
 """
 
 import logging
-from datetime import datetime
+import secrets
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from community import activity
 from community import permissions as community_permissions
@@ -26,6 +29,7 @@ from forums.models import (
     PollOption,
     PollVote,
     Post,
+    PostImage,
     PostRevision,
     Reaction,
     ReadState,
@@ -621,3 +625,62 @@ def set_pinned(actor, thread, *, pinned):
         )
         _publish_thread(thread, "thread.updated")
     return thread
+
+
+# --- Images -----------------------------------------------------------------------
+
+
+def upload_image(actor, community, *, file):
+    """Store the picture in ``file``, an upload, for posts in ``community``; return its PostImage.
+
+    The actor must be able to take part in the community (an active member, or
+    staff) and, staff apart, have uploaded fewer than ``POST_IMAGES_PER_HOUR``
+    images in the last hour (``Forbidden``, code ``rate_limited``). Both are
+    checked before the upload is decoded. ``forums.images.process_post_image``
+    checks and re-encodes it, raising ``ValidationError`` with a code that says
+    why it was refused. The file is written before the row, so that no row
+    lacks its file, and removed again if the row is not written.
+    """
+    from forums import images  # it imports this module (its upload page calls us)
+
+    community_permissions.check_participate(actor, community)
+    limit = settings.POST_IMAGES_PER_HOUR
+    if not community_permissions.is_staff(actor):
+        since = timezone.now() - timedelta(hours=1)
+        if PostImage.objects.filter(owner=actor, created_at__gte=since).count() >= limit:
+            message = ngettext(
+                "You can upload %(count)d image an hour: please wait a little.",
+                "You can upload %(count)d images an hour: please wait a little.",
+                limit,
+            ) % {"count": limit}
+            raise Forbidden(message, code="rate_limited")
+
+    processed = images.process_post_image(file)
+    image = PostImage(
+        key=secrets.token_hex(16),
+        community=community,
+        owner=actor,
+        width=processed.width,
+        height=processed.height,
+        byte_size=len(processed.data),
+    )
+    storage = images.storage()
+    name = storage.save(image.path, ContentFile(processed.data))
+    try:
+        with transaction.atomic():
+            # Should two keys ever collide, the storage would have renamed the second
+            # file and the unique key refuses the row: ``name`` is what to delete.
+            image.save()
+            activity.record(
+                "image.uploaded",
+                actor=actor,
+                community=community,
+                obj=image,
+                width=image.width,
+                height=image.height,
+                bytes=image.byte_size,
+            )
+    except BaseException:
+        storage.delete(name)
+        raise
+    return image

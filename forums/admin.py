@@ -6,7 +6,7 @@ the activity log in step).
 
 from django.contrib import admin
 
-from forums.models import Post, Thread
+from forums.models import Post, PostImage, Thread
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -30,3 +30,16 @@ class PostAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "author", "created_at", "deleted_at"]
     list_select_related = ["author"]
     raw_id_fields = ["thread", "reply_to"]
+
+
+@admin.register(PostImage)
+class PostImageAdmin(ReadOnlyAdmin):
+    list_display = ["key", "community", "owner", "width", "height", "byte_size", "created_at"]
+    list_filter = ["community"]
+    search_fields = ["key", "owner__username"]
+    list_select_related = ["community", "owner"]
+    raw_id_fields = ["owner", "post"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting the row here would leave its file on disk: removal needs an action.
+        return False

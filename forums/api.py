@@ -5,13 +5,15 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
+from ninja.errors import HttpError
 
 from community import permissions as community_permissions
 from community import queries as community_queries
 from community.apisite import ANY_AUTH
+from community.apisite import error as error_response
 from community.errors import Forbidden
-from forums import actions, notifications, queries
+from forums import actions, images, notifications, queries
 from forums.models import Notification, Post
 
 router = Router(tags=["threads"])
@@ -332,3 +334,34 @@ def watch_community(request, slug: str, payload: WatchIn):
         "community": community.slug,
         "watching": actions.watch(request.user, community=community, watching=payload.watching),
     }
+
+
+class ImageOut(Schema):
+    id: str = Field(..., description="The image's key, also in its URL.")
+    url: str
+    width: int
+    height: int
+    markdown: str = Field(..., description="What to put in a post's body to show the image.")
+
+
+@router.post("/communities/{slug}/images", response={201: ImageOut}, tags=["images"])
+def upload_image(request, slug: str, file: File[UploadedFile]):
+    """Upload an image for posts in a community (multipart, field ``file``).
+
+    JPEG, PNG, GIF or WebP; it is re-encoded to WebP without metadata and scaled
+    down to fit 2048 pixels (by default). Its URL shows it to whoever may read
+    the community. Refusals: 413 ``too_large``; 400 ``invalid_image``,
+    ``unsupported_format``, ``too_many_pixels`` or ``empty``; 429 ``rate_limited``.
+    """
+    community = community_queries.community_for(request.user, slug)
+    try:
+        image = actions.upload_image(request.user, community, file=file)
+    except ValidationError as refusal:
+        code = getattr(refusal, "code", None) or "invalid_image"
+        status = 413 if code == "too_large" else 400
+        return error_response(request, status, " ".join(refusal.messages), code)
+    except Forbidden as refusal:
+        if refusal.code == "rate_limited":
+            raise HttpError(429, str(refusal)) from None
+        raise
+    return Status(201, images.image_data(request, image, images.alt_text(file.name)))

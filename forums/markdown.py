@@ -7,9 +7,9 @@ every reader's session: the main threat is stored XSS (script, event handler
 attributes, ``javascript:``/``data:``/``vbscript:`` links, however they are
 spelled or encoded). Lesser ones: tab-nabbing and link spam (every link gets
 ``rel="nofollow ugc noopener"`` and never a ``target``), page defacement and
-tracking (no ``style``, no images, no ids), spoofed link text (bidirectional
-controls), and denial of service through input that makes the parser work
-hard (nesting limit, see below).
+tracking (no ``style``, no ids, no image from another site), spoofed link
+text (bidirectional controls), and denial of service through input that makes
+the parser work hard (nesting limit, see below).
 
 Two independent layers, on purpose:
 
@@ -36,9 +36,17 @@ Decisions:
 - Headings are shifted down two levels (``#`` -> ``<h3>``, ``####`` and deeper
   -> ``<h6>``): the page owns ``<h1>`` (thread title) and ``<h2>``, and a post
   must not break the document outline that screen readers navigate by.
-- No images: ``![alt](url)`` renders as ``!`` followed by an ordinary link.
-  Images will be uploaded and attached separately; hot-linked images would
-  let any author track readers (IP address, read time) and break layouts.
+- Only our own images: ``![alt](url)`` renders ``<img>`` only when ``url``
+  is the URL of an uploaded post image (``POST_IMAGE_PATH_RE``, relative or on
+  ``SITE_URL``) that exists; the stored ``src`` is always the relative path,
+  with the image's ``width`` and ``height`` (no layout shift while it loads)
+  and ``loading="lazy"``. Any other image is ``!`` followed by an ordinary
+  link (or only its text, inside a link): a hot-linked image would let any
+  author track readers (IP address, read time), and break layouts. The
+  sanitizer keeps ``<img>`` only with such a ``src``. Whether the reader may
+  see the image is decided when it is served (``forums.images``), not here.
+  This is the one place where rendering reads the database: one query per
+  post that names our images, none otherwise.
 - Autolinks: ``linkify-it-py`` is not a dependency, so bare ``http://`` and
   ``https://`` URLs are linked by a small rule of our own (``_TRIGGER_RE``),
   in addition to CommonMark's ``<https://...>`` autolinks. ``www.example.com``
@@ -63,9 +71,10 @@ Decisions:
 
 import html
 import re
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 import nh3
+from django.conf import settings
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import unescapeAll
 from markdown_it.rules_core import StateCore
@@ -104,17 +113,21 @@ ALLOWED_TAGS = frozenset(
         "tr",
         "th",
         "td",
+        "img",
     }
 )
 # ``rel`` is not listed: nh3 sets it on every link itself (and refuses to be given both).
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "class"},
+    "img": {"src", "alt", "title", "width", "height", "loading"},
     "code": {"class"},
     "ol": {"start"},
     "th": {"class"},
     "td": {"class"},
 }
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+# The path of an uploaded post image (forums/urls.py routes it to forums.images.serve_image).
+POST_IMAGE_PATH_RE = re.compile(r"/post-images/(?P<key>[0-9a-f]{32})\.webp")
 LINK_REL = "nofollow ugc noopener"
 # Tags whose content goes too, not just the tag. None of them can come out of markdown-it
 # with html=False; if one ever does, its content is code or markup, not prose.
@@ -204,6 +217,15 @@ def _attribute_filter(tag, attribute, value):
         return value if value == LINK_REL else None
     if attribute == "start":
         return value if value.isascii() and value.isdigit() and len(value) <= 9 else None
+    if tag == "img":
+        if attribute == "src":
+            return value if POST_IMAGE_PATH_RE.fullmatch(value) else None
+        if attribute in ("width", "height"):
+            return value if value.isascii() and value.isdigit() and len(value) <= 5 else None
+        if attribute == "loading":
+            return value if value == "lazy" else None
+        if attribute in ("alt", "title"):
+            return value
     return None
 
 
@@ -409,7 +431,6 @@ def _build_parser():
         # linkify needs linkify-it-py, which we do not depend on: see _TRIGGER_RE.
         {"html": False, "linkify": False, "typographer": False, "maxNesting": MAX_NESTING},
     ).enable(["table", "strikethrough"])
-    md.disable("image")
     md.validateLink = _is_safe_url
     md.inline.ruler.before("link", "literal_bracket_run", _literal_bracket_run)
     md.inline.ruler.before("strikethrough", "delimiter_budget", _delimiter_budget)
@@ -421,11 +442,95 @@ def _build_parser():
 _md = _build_parser()
 
 
+def _own_image_key(url):
+    """The key of the post image at ``url`` (a relative URL, or one on SITE_URL), or None."""
+    try:
+        parts = urlsplit(url or "")
+    except ValueError:
+        return None
+    if parts.query or parts.fragment:
+        return None
+    if parts.scheme or parts.netloc:
+        site = urlsplit(settings.SITE_URL)
+        origin = (site.scheme.lower(), site.netloc.lower())
+        if (parts.scheme.lower(), parts.netloc.lower()) != origin:
+            return None
+    match = POST_IMAGE_PATH_RE.fullmatch(parts.path)
+    return match["key"] if match else None
+
+
+def _image_keys(children):
+    """The keys of our own images among ``children``, image descriptions included."""
+    keys = set()
+    for token in children:
+        if token.type == "image":
+            key = _own_image_key(token.attrGet("src"))
+            if key:
+                keys.add(key)
+            keys |= _image_keys(token.children or ())
+    return keys
+
+
+def _image_sizes(keys):
+    """{key: (width, height)} of the post images that exist among ``keys``."""
+    from forums.models import PostImage  # the renderer is imported before models are ready
+
+    rows = PostImage.objects.filter(key__in=keys).values_list("key", "width", "height")
+    return {key: (width, height) for key, width, height in rows}
+
+
+def _resolve_images(children, sizes, in_link=False):
+    """Keep our own images as ``<img>``; turn every other image into a link, or text in a link.
+
+    A link cannot hold a link, so an image inside one (or whose description
+    holds one) becomes ``!`` and its description only.
+    """
+    result = []
+    link_depth = 1 if in_link else 0
+    for token in children:
+        if token.type == "link_open":
+            link_depth += 1
+        elif token.type == "link_close":
+            link_depth -= 1
+        if token.type != "image":
+            result.append(token)
+            continue
+        key = _own_image_key(token.attrGet("src"))
+        if key in sizes:
+            width, height = sizes[key]
+            token.attrSet("src", f"/post-images/{key}.webp")
+            token.attrSet("width", str(width))
+            token.attrSet("height", str(height))
+            token.attrSet("loading", "lazy")
+            result.append(token)
+            continue
+        description = token.children or []
+        as_link = link_depth == 0 and not any(t.type == "link_open" for t in description)
+        result.append(Token("text", "", 0, level=token.level, content="!"))
+        description = _resolve_images(description, sizes, in_link=link_depth > 0 or as_link)
+        if as_link:
+            link_open = Token("link_open", "a", 1, level=token.level, markup="image")
+            link_open.attrSet("href", str(token.attrGet("src")))
+            result.append(link_open)
+            result.extend(description)
+            result.append(Token("link_close", "a", -1, level=token.level, markup="image"))
+        else:
+            result.extend(description)
+    return result
+
+
 def render(source: str) -> str:
     """Markdown source -> sanitized HTML, rendered once on write and stored."""
     if not source or not source.strip():
         return ""
-    return _cleaner.clean(_md.render(source)).strip()
+    env = {}
+    tokens = _md.parse(source, env)
+    inlines = [token for token in tokens if token.type == "inline" and token.children]
+    keys = set().union(*(_image_keys(token.children) for token in inlines))
+    sizes = _image_sizes(keys) if keys else {}
+    for token in inlines:
+        token.children = _resolve_images(token.children, sizes)
+    return _cleaner.clean(_md.renderer.render(tokens, _md.options, env)).strip()
 
 
 def extract_mentions(source: str) -> list[str]:

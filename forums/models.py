@@ -356,3 +356,40 @@ class NotificationSetting(models.Model):
 
     def __str__(self):
         return f"{self.user_id}: {self.kind} by email {self.email}"
+
+
+class PostImage(models.Model):
+    """An image uploaded to be shown in posts, re-encoded to WebP and stored outside MEDIA_ROOT.
+
+    It belongs to a community: whoever may read that community may see it, no
+    one else (``forums.images.serve_image``). ``key`` is random and is the only
+    name the image has in URLs and on disk, so a URL cannot be guessed from
+    another one. ``post`` is the post it was first used in, when known.
+    """
+
+    key = models.CharField(max_length=32, unique=True, editable=False)
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    post = models.ForeignKey(
+        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="images"
+    )
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    byte_size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "-created_at"], name="post_image_owner_recent")]
+
+    def __str__(self):
+        return f"{self.key}.webp"
+
+    def get_absolute_url(self):
+        return reverse("post_image", args=[self.key])
+
+    @property
+    def path(self):
+        """Where the file is in the post images storage: in 256 folders, none grows huge."""
+        return f"{self.key[:2]}/{self.key}.webp"

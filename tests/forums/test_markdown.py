@@ -8,6 +8,7 @@ would approve whatever the module did.
 """
 
 import html
+import io
 import re
 import time
 from html.parser import HTMLParser
@@ -43,7 +44,10 @@ ALLOWED = {
     "tr": set(),
     "th": {"class"},
     "td": {"class"},
+    "img": {"src", "alt", "title", "width", "height", "loading"},
 }
+# The only images a post may show: our own uploads, by their path (tests/forums/test_images.py).
+IMAGE_SRC = re.compile(r"/post-images/[0-9a-f]{32}\.webp")
 CLASS_VALUES = {
     "a": re.compile(r"mention"),
     "code": re.compile(r"language-[a-z0-9+#-]+"),
@@ -114,13 +118,22 @@ def assert_safe(output):
                 assert CLASS_VALUES[tag].fullmatch(value), output
             if name == "start":
                 assert value.isdigit(), output
+            if name in ("width", "height"):
+                assert value.isdigit(), output
+            if name == "loading":
+                assert value == "lazy", output
         if tag == "a":
             assert dict(attrs).get("rel") == REL, output
+        if tag == "img":
+            assert IMAGE_SRC.fullmatch(dict(attrs).get("src") or ""), output
     # Text is escaped, so every "<" left in the output opens one of the elements above.
     lowered = output.lower()
-    for name in ("script", "iframe", "svg", "math", "style", "img", "object", "embed"):
+    for name in ("script", "iframe", "svg", "math", "style", "object", "embed"):
         assert not re.search(rf"<\s*/?\s*{name}", lowered), output
     for tag_text in re.findall(r"<[^>]*>", lowered):
+        # Outside attribute values: an image's description or title may well read "onerror=";
+        # the sanitizer always quotes values with '"' and escapes any '"' inside them.
+        tag_text = re.sub(r'="[^"]*"', '=""', tag_text)
         assert not re.search(r"\son\w*\s*=", tag_text), output
         assert "onerror=" not in tag_text and "onload=" not in tag_text, output
     for tag_name in re.findall(r"<\s*/?\s*([a-z0-9]+)", lowered):
@@ -546,6 +559,26 @@ XSS_PAYLOADS = [
     "[<img src=x onerror=alert(1)>](https://example.com)",
     "[x](https://example.com/<script>)",
     "*<img src=x onerror=alert(1)>*",
+    # Images that are not our own uploads: never an <img>, whatever the source says.
+    "![x](data:image/png;base64,iVBORw0KGgo=)",
+    "![x](data:image/svg+xml,%3Csvg%20onload%3Dalert(1)%3E)",
+    "![x](DATA:image/gif;base64,R0lGODlhAQABAAAAACw=)",
+    "![x](&#x6A;avascript:alert(1))",
+    "![x](vbscript:msgbox(1))",
+    "![pixel](https://tracker.example/pixel.gif)",
+    "![pixel](//tracker.example/pixel.gif)",
+    "![x](https://example.com/x.png 'a\\' onerror=\\'alert(1)')",
+    "![x onerror=alert(1)](https://example.com/x.png)",
+    '![x](https://example.com/x.png"onerror="alert(1))',
+    "![x][img]\n\n[img]: https://tracker.example/pixel.gif",
+    "[![x](https://tracker.example/pixel.gif)](https://example.com)",
+    "![![x](https://tracker.example/a.gif)](https://tracker.example/b.gif)",
+    "![a [b](javascript:alert(1))](https://example.com/x.png)",
+    '<img src="https://tracker.example/pixel.gif">',
+    '<img src=x srcset="https://tracker.example/pixel.gif 2x">',
+    "<img src=/post-images/00000000000000000000000000000000.webp onerror=alert(1)>",
+    "<picture><source srcset=https://tracker.example/p.gif><img></picture>",
+    '![x](https://example.com/x.png "title" srcset="https://tracker.example/p.gif")',
     # Bare URLs and mentions carrying markup.
     "http://example.com/<script>alert(1)</script>",
     'https://example.com/?q="><script>alert(1)</script>',
@@ -581,6 +614,58 @@ def test_xss_payload_is_neutralised(payload):
 
 def test_corpus_size():
     assert len(XSS_PAYLOADS) >= 60
+
+
+# The same, around the URL of an image that was really uploaded: the only URL that gives <img>.
+OWN_IMAGE_PAYLOADS = [
+    "![x]({url})",
+    '![x]({url} "a\\" onerror=\\"alert(1)")',
+    "![x]({url} 'a\\' onerror=\\'alert(1)')",
+    '![x" onerror="alert(1)]({url})',
+    "![<img src=x onerror=alert(1)>]({url})",
+    "![x]({url}) onerror=alert(1)",
+    '![x]({url}"onerror="alert(1))',
+    "![x]({url}?a=b)",
+    "![x]({url}#a)",
+    "![x](javascript:alert(1)//{url})",
+    "![x](data:image/webp;base64,{url})",
+    "![x](https://evil.example{url})",
+    "![x](//evil.example{url})",
+    "![x]({url}/../../x.png)",
+    "![x](<{url}> 'srcset=https://tracker.example/p.gif 2x')",
+    "![![y]({url})](javascript:alert(1))",
+    "![![y]({url})](https://tracker.example/p.gif)",
+    "[![y]({url})](javascript:alert(1))",
+    "![a [b](javascript:alert(1))]({url})",
+    '<img src="{url}" onerror="alert(1)">',
+    '<img src="{url}" srcset="https://tracker.example/p.gif 2x">',
+    "![x][r]\n\n[r]: {url} 'onerror=alert(1)'",
+]
+
+
+@pytest.fixture
+def own_image_url(settings, tmp_path, make_community, make_user, add_member):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from forums.actions import upload_image
+
+    settings.POST_IMAGES_ROOT = tmp_path
+    community = make_community("club")
+    member = make_user()
+    add_member(community, member)
+    output = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(output, "PNG")
+    image = upload_image(member, community, file=SimpleUploadedFile("x.png", output.getvalue()))
+    return image.get_absolute_url()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload", OWN_IMAGE_PAYLOADS, ids=lambda payload: repr(payload[:40]))
+def test_xss_payload_around_an_own_image_is_neutralised(own_image_url, payload):
+    output = render(payload.format(url=own_image_url))
+    assert_safe(output)
+    assert output
 
 
 def test_script_tag_is_kept_as_visible_text():
@@ -684,7 +769,14 @@ def test_extract_mentions_is_fast_on_pathological_input():
     [
         "<script>alert(1)</script>",
         "<img src=x>",
+        '<img src="https://tracker.example/p.gif" alt="x">',
+        '<img src="/post-images/0123456789abcdef0123456789abcdef.webp" onerror="alert(1)">',
+        '<img src="/post-images/0123456789abcdef0123456789abcdef.webp" srcset="/x.png 2x">',
+        '<img src="/post-images/0123456789abcdef0123456789abcdef.webp" loading="eager">',
+        '<img src="/post-images/0123456789abcdef0123456789abcdef.webp?x=1">',
         "<p onclick=alert(1)>x</p>",
+        '<a href="/x" rel="nofollow ugc noopener" onclick=alert(1)>x</a>',
+        '<img src="/post-images/0123456789abcdef0123456789abcdef.webp" alt="x"onerror="y">',
         '<a href="javascript:alert(1)" rel="nofollow ugc noopener">x</a>',
         '<a href=" java&#x09;script:alert(1)" rel="nofollow ugc noopener">x</a>',
         '<a href="%6Aavascript:alert(1)" rel="nofollow ugc noopener">x</a>',
