@@ -5,6 +5,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from forums import images
 from forums.models import Notification, NotificationSetting, Thread
 
 
@@ -21,6 +22,8 @@ class _BodyMixin(forms.Form):
             self.fields["body"].widget.attrs["data-mentions"] = reverse(
                 "api-v1:list_members", args=[community.slug]
             )
+            # An "Add an image" button (static/js/uploads.js).
+            self.fields["body"].widget.attrs.update(images.upload_attributes(community))
         self.fields["body"].max_length = settings.FORUMS_MAX_POST_LENGTH
         self.fields["body"].widget.attrs["maxlength"] = settings.FORUMS_MAX_POST_LENGTH
 
