@@ -145,6 +145,7 @@
       }
       const article = template.content.firstElementChild.cloneNode(true);
       article.id = `post-${data.number}`;
+      article.dataset.postId = String(data.id);
       for (const element of article.querySelectorAll("[id*='__N__']")) {
         element.id = element.id.replace("__N__", data.number);
       }
@@ -185,20 +186,24 @@
     }
 
     function react(data) {
-      const article = document.querySelector(`article[data-post-id="${data.id}"]`);
+      const article = posts?.querySelector(`article[data-post-id="${data.id}"]`);
       if (!article) return;
-      for (const counter of article.querySelectorAll("[data-reaction]")) {
-        const count = data.reactions[counter.dataset.reaction] || 0;
-        const pill = counter.querySelector("[data-count]");
-        if (pill) {
-          pill.textContent = count ? String(count) : "";
-          pill.hidden = !count;
+      // The reaction buttons (members): each shows its count in a pill.
+      for (const button of article.querySelectorAll("button[name=kind]")) {
+        const count = data.reactions[button.value] || 0;
+        let pill = button.querySelector(".count-pill");
+        if (count && !pill) {
+          pill = document.createElement("span");
+          pill.className = "count-pill";
+          button.append(" ", pill);
         }
+        if (pill) pill.textContent = count ? String(count) : "";
+        if (pill && !count) pill.remove();
       }
     }
 
     function threadChanged(data) {
-      const state = root.querySelector("[data-thread-state]");
+      const state = document.querySelector("[data-thread-state]");
       if (!state) return;
       state.querySelector("[data-solved]")?.toggleAttribute("hidden", !data.accepted_post);
       state.querySelector("[data-locked]")?.toggleAttribute("hidden", data.state !== "locked");
@@ -229,7 +234,7 @@
       }
     });
 
-    const textarea = root.querySelector("textarea[data-typing-stream]");
+    const textarea = root.querySelector(".reply-box textarea");
     let typedAt = 0;
     textarea?.addEventListener("input", () => {
       const now = Date.now();
@@ -255,8 +260,6 @@
         // Latest activity first: the thread moves up, under the pinned ones.
         const firstUnpinned = list.querySelector(".thread-row:not(.pinned)");
         if (firstUnpinned !== row) list.insertBefore(row, firstUnpinned);
-        const replies = row.querySelector("[data-replies]");
-        if (replies) replies.textContent = String(frame.data.reply_count);
       }
       if (frame.event === "thread.created" || !row) {
         changed += 1;

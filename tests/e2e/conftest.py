@@ -76,7 +76,8 @@ def new_context(browser, daphne_server):
     contexts = []
 
     def make(**options):
-        context = browser.new_context(base_url=daphne_server.base_url, locale="en-GB", **options)
+        options.setdefault("base_url", daphne_server.base_url)
+        context = browser.new_context(locale="en-GB", **options)
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
         contexts.append(context)
