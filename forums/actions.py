@@ -553,28 +553,36 @@ def vote_poll(actor, thread, option_ids):
     return sorted(chosen)
 
 
-def mark_read(user, thread, number):
+_UNKNOWN = object()
+
+
+def mark_read(user, thread, number, *, last_read=_UNKNOWN):
     """Remember that ``user`` has read ``thread`` up to post ``number`` (never backwards).
 
     Bookkeeping rather than a member's act: no activity, no event. Pages call
     it after their response is sent (forums.views), so reading costs no write.
+    A caller that has already read the stored position passes it as ``last_read``
+    (None: nothing stored yet): reading a page again then costs no query at all,
+    and a first visit goes straight to the insert.
     """
     if not user.is_authenticated or number < 1:
         return
+    if last_read is not _UNKNOWN and last_read is not None and last_read >= number:
+        return
     now = timezone.now()
-    updated = ReadState.objects.filter(
-        user=user, thread=thread, last_read_number__lt=number
-    ).update(last_read_number=number, updated_at=now)
-    if not updated and not ReadState.objects.filter(user=user, thread=thread).exists():
-        try:
-            with transaction.atomic():
-                ReadState.objects.create(
-                    user=user, thread=thread, last_read_number=number, updated_at=now
-                )
-        except IntegrityError:  # another tab got there first: keep the furthest
-            ReadState.objects.filter(user=user, thread=thread, last_read_number__lt=number).update(
-                last_read_number=number, updated_at=now
+    behind = ReadState.objects.filter(user=user, thread=thread, last_read_number__lt=number)
+    if last_read is not None:  # a position is stored (or may be): move it forward
+        if behind.update(last_read_number=number, updated_at=now) or last_read is not _UNKNOWN:
+            return  # moved, or another tab has read further meanwhile
+        if ReadState.objects.filter(user=user, thread=thread).exists():
+            return  # stored and already further
+    try:
+        with transaction.atomic():
+            ReadState.objects.create(
+                user=user, thread=thread, last_read_number=number, updated_at=now
             )
+    except IntegrityError:  # another tab got there first: keep the furthest
+        behind.update(last_read_number=number, updated_at=now)
 
 
 def watch(actor, *, thread=None, community=None, watching=True):

@@ -5,12 +5,17 @@ double click or a resubmitted form makes one thread or post.
 """
 
 import uuid
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import dateformat, formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -20,9 +25,11 @@ from community import queries as community_queries
 from community import views as community_views
 from community.errors import Conflict
 from community.forms import apply_errors
+from community.models import Profile
 from forums import actions, notifications, permissions, queries
 from forums.forms import EditForm, NotificationSettingsForm, ReplyForm, ThreadForm
 from forums.models import Notification, Post, Reaction, Thread
+from realtime import publish
 
 POSTS_PER_PAGE = 50
 THREADS_PER_PAGE = 25
@@ -51,7 +58,9 @@ def thread_list_context(request, community):
         )
     except ValidationError:  # a mangled cursor: start from the top rather than fail
         threads, next_cursor = queries.threads(community, **options)
+    thread_url = _url_maker("thread", community.slug, ANY)
     for thread in threads:
+        thread.url = thread_url(thread.pk)
         last_read = getattr(thread, "last_read", None)
         thread.unread = thread.post_count - last_read if last_read is not None else None
     return {
@@ -75,6 +84,8 @@ def community_home(request, slug):
     context = community_views.community_context(request, slug)
     if context["can_read"]:
         context.update(thread_list_context(request, context["community"]))
+        # Live updates of the list start after the stream's latest event (realtime.js).
+        context["stream_last_id"] = publish.last_id(f"community:{slug}")
     return render(request, "forums/community_home.html", context)
 
 
@@ -101,47 +112,170 @@ def new_thread(request, slug):
 
 
 def thread_detail(request, slug, thread_id):
-    thread = _thread(request, slug, thread_id)
+    """A page of a thread's posts.
+
+    Its SQL does not grow with the posts shown (the thread, the reader's membership
+    and state, then the page of posts with their authors), and everything each post
+    shows is worked out here, once per page or once per author, so that the template
+    is one plain loop.
+    """
     user = request.user
+    thread = queries.thread_page(user, thread_id)
+    if thread.community.slug != slug:
+        raise Http404(_("No thread found."))
+    community = thread.community
     try:
         after = int(request.GET.get("after", "0") or 0)
     except ValueError:
         after = 0
-    posts, next_after = queries.posts(thread, after=after, limit=POSTS_PER_PAGE)
-    for post in posts:
-        post.reaction_list = [
-            (value, label, post.reaction_counts.get(value, 0))
-            for value, label in Reaction.Kind.choices
-        ]
+    posts, next_after = queries.post_rows(thread, after=after, limit=POSTS_PER_PAGE)
+    can_participate = community_permissions.can_participate(user, community)
+    can_reply = permissions.can_reply(user, thread)
+    can_accept = permissions.can_accept(user, thread)
+    can_moderate = permissions.can_moderate_thread(user, thread)
+    prepare_posts(
+        posts,
+        thread,
+        user,
+        can_participate=can_participate,
+        can_accept=can_accept,
+        can_moderate=can_moderate,
+    )
+    accepted = thread.accepted_post
     context = {
-        "community": thread.community,
+        "community": community,
         "thread": thread,
         "posts": posts,
         "next_after": next_after,
-        "reply_form": ReplyForm(initial=reply_initial(request, thread), community=thread.community),
-        "can_reply": permissions.can_reply(user, thread),
-        "can_accept": permissions.can_accept(user, thread),
-        "can_moderate": permissions.can_moderate_thread(user, thread),
-        "can_participate": community_permissions.can_participate(user, thread.community),
-        "voted": (
-            thread.kind == Thread.Kind.IDEA
-            and user.is_authenticated
-            and thread.votes.filter(user=user).exists()
-        ),
+        # Under the question, on the first page, when the answer is further down.
+        "accepted_answer": accepted
+        if accepted and accepted.number > 1 and posts and posts[0]["number"] == 1
+        else None,
+        "reply_form": ReplyForm(initial=reply_initial(request, thread), community=community)
+        if can_reply
+        else None,
+        "can_reply": can_reply,
+        "can_accept": can_accept,
+        "can_moderate": can_moderate,
+        "can_participate": can_participate,
+        "voted": thread.kind == Thread.Kind.IDEA and thread.voted,
         "poll": queries.poll_for(user, thread),
         "can_vote_poll": thread.kind == Thread.Kind.POLL
         and permissions.can_vote_poll(user, thread),
+        "first_unread_url": first_unread_url(thread, posts, thread.last_read),
+        "watching": thread.watching,
+        # For posts that arrive live (static/js/realtime.js): the stream's position at
+        # render time, and the blank reaction buttons of a new post.
+        "stream_last_id": thread.stream_last_id or 0,
+        "reaction_kinds": Reaction.Kind.choices,
     }
-    last_read = queries.read_state(user, thread)
-    context["first_unread_url"] = first_unread_url(thread, posts, last_read)
-    context["watching"] = user.is_authenticated and queries.is_watching(user, thread)
     response = render(request, "forums/thread.html", context)
     if user.is_authenticated and posts:
         # Remember what was read once the page has left: reading costs the reader no write.
         # (Django runs a response's closers after sending it, under WSGI and ASGI alike.)
-        last = posts[-1].number
-        response._resource_closers.append(lambda: actions.mark_read(user, thread, last))
+        last, known = posts[-1]["number"], thread.last_read
+        response._resource_closers.append(
+            lambda: actions.mark_read(user, thread, last, last_read=known)
+        )
     return response
+
+
+# Stands for the argument of a URL reversed once for a whole page (see _url_maker);
+# digits, so that it fits <int:...> as well as <str:...>.
+ANY = "918273645546372819"
+
+
+def _url_maker(name, *args):
+    """``reverse(name, args=args)`` as a function of the argument that ``ANY`` stands for.
+
+    A page of 50 posts would otherwise resolve the same route 50 times per link. The
+    argument is quoted as reverse() quotes it.
+    """
+    prefix, suffix = reverse(name, args=args).split(ANY)
+    return lambda value: f"{prefix}{quote(str(value), safe=RFC3986_SUBDELIMS + '/~:@')}{suffix}"
+
+
+def prepare_posts(posts, thread, user, *, can_participate, can_accept, can_moderate):
+    """Add to each row of ``queries.post_rows`` what the thread page shows of it.
+
+    Authors' names, links and avatars are worked out once per author; dates are
+    formatted here, in the reader's time zone and language, as the ``date`` filter
+    would; reactions as HTML (see ``_reactions_html``).
+    """
+    kinds = [(value, str(label)) for value, label in Reaction.Kind.choices]  # translated once
+    profile_url = _url_maker("profile", ANY)
+    react_url = _url_maker("post_action", ANY, "react")
+    accept_url = _url_maker("post_action", ANY, "accept") if can_accept else None
+    edit_url = _url_maker("edit_post", ANY)
+    delete_url = _url_maker("post_action", ANY, "delete")
+    time_format = formats.get_format("SHORT_DATETIME_FORMAT")
+    avatars = Profile._meta.get_field("avatar").storage
+    bylines, reactions = {}, {}
+    for post in posts:
+        pk, author_id = post["id"], post["author_id"]
+        if author_id is not None:
+            byline = bylines.get(author_id)
+            if byline is None:
+                username = post["author_username"]
+                name = post["author_display_name"] or username
+                avatar = post["author_avatar"]
+                byline = bylines[author_id] = {
+                    "author_name": name,
+                    "author_url": profile_url(username),
+                    "avatar_url": avatars.url(avatar) if avatar else "",
+                    "initial": name[:1].upper(),
+                }
+            post.update(byline)
+        else:
+            post["author_url"] = None
+        # Strings, not numbers: a number in a template goes through number localization.
+        post["anchor"] = f"post-{post['number']}"
+        post["quote_url"] = f"?quote={pk}#reply-title"
+        created = timezone.localtime(post["created_at"])
+        post["iso_time"] = created.isoformat()
+        post["local_time"] = dateformat.format(created, time_format)
+        post["edited"] = post["edited_at"] is not None and post["deleted_at"] is None
+        post["accepted"] = accepted = thread.accepted_post_id == pk
+        counts = post["reaction_counts"]
+        key = tuple(counts.get(value, 0) for value, _label in kinds)
+        post["reactions"] = reactions.get(key)
+        if post["reactions"] is None:
+            post["reactions"] = reactions[key] = _reactions_html(kinds, key, can_participate)
+        if can_participate:
+            post["react_url"] = react_url(pk)
+        post["accept_url"] = (
+            accept_url(pk) if accept_url and post["number"] > 1 and not accepted else None
+        )
+        if can_moderate or (user.is_authenticated and author_id == user.pk):
+            post["edit_url"], post["delete_url"] = edit_url(pk), delete_url(pk)
+        else:
+            post["edit_url"] = None
+
+
+def _reactions_html(kinds, counts, can_react):
+    """A post's reactions: a button per kind (with its count) for those who may react,
+    else the kinds that have a count.
+
+    Built here rather than in thread.html: five buttons on each of 50 posts were the
+    largest part of the page's template time, and posts mostly share their counts
+    (none at all), so a page builds each distinct set once.
+    """
+    if can_react:  # the buttons of one form per post (thread.html): name=kind, no script
+        return format_html_join(
+            "",
+            '<button type="submit" name="kind" value="{}" class="reaction">{}{}</button>',
+            (
+                (value, label, format_html(' <span class="count-pill">{}</span>', count))
+                if count
+                else (value, label, "")
+                for (value, label), count in zip(kinds, counts, strict=True)
+            ),
+        )
+    return format_html_join(
+        "",
+        '<span class="reaction">{} <span class="count-pill">{}</span></span>',
+        ((label, count) for (_value, label), count in zip(kinds, counts, strict=True) if count),
+    )
 
 
 @login_required
@@ -190,14 +324,23 @@ def reply_initial(request, thread):
 
 
 def first_unread_url(thread, posts, last_read):
-    """Where "jump to the first unread post" goes: this page, or the page that starts there."""
+    """Where "jump to the first unread post" goes: this page, or the page that starts there.
+
+    Asks no query: the post after which that page starts is on this page, or its id
+    came with the thread (``last_read_post_id``, from ``queries.thread_page``).
+    """
     if not last_read or last_read >= thread.post_count:
         return ""
     anchor = f"#post-{last_read + 1}"
-    if any(post.number == last_read + 1 for post in posts):
-        return anchor
-    previous = Post.objects.filter(thread=thread, number=last_read).values_list("pk", flat=True)
-    return f"{thread.get_absolute_url()}?after={previous.first() or 0}{anchor}"
+    previous = None
+    for post in posts:
+        if post["number"] == last_read + 1:
+            return anchor
+        if post["number"] == last_read:
+            previous = post["id"]
+    if previous is None:
+        previous = thread.last_read_post_id or 0
+    return f"{thread.get_absolute_url()}?after={previous}{anchor}"
 
 
 def _post(request, post_id):

@@ -141,3 +141,31 @@ def test_read_state_and_unread_counts(client, forum):
     )
     community_actions.leave(alice, forum["community"])
     assert queries.unread_thread_count(alice) == 0
+
+
+@pytest.mark.django_db
+def test_mark_read_with_the_position_already_known(forum):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    alice, bob, _carol = forum["people"]
+    thread = actions.create_thread(bob, forum["community"], kind="discussion", title="T", body="b")
+    for i in range(3):
+        actions.reply(bob, thread, body=f"r{i}")
+
+    def mark(number, last_read):
+        with CaptureQueriesContext(connection) as ctx:
+            actions.mark_read(alice, thread, number, last_read=last_read)
+        return [q["sql"].split()[0] for q in ctx.captured_queries]
+
+    assert "INSERT" in mark(2, None)  # never opened: straight to the insert
+    assert queries.read_state(alice, thread) == 2
+    assert mark(2, 2) == mark(1, 2) == []  # nothing new read: not even a query
+    assert mark(4, 2) == ["UPDATE"]
+    assert queries.read_state(alice, thread) == 4
+    # Positions known by a page that was stale (another tab read further) never go back.
+    mark(3, None)
+    mark(3, 1)
+    assert queries.read_state(alice, thread) == 4
+    actions.mark_read(alice, thread, 3)  # position not known: the update-or-insert
+    assert queries.read_state(alice, thread) == 4

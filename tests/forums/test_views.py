@@ -1,7 +1,8 @@
 """The forum pages: community home with threads, thread page, writing, and their query counts."""
 
 import pytest
-from django.db import connection
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 
 from forums import actions
@@ -86,6 +87,16 @@ def render_thread(rf, user, thread):
     return thread_detail(request, thread.community.slug, thread.pk)
 
 
+def close(response):
+    """Run the response's closers as a server does once it is sent (as the test client
+    does, without closing the test's database connection)."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
 def writes(queries):
     return [q["sql"] for q in queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]
 
@@ -111,10 +122,14 @@ def test_thread_page_queries_do_not_grow(rf, forum, replies):
     assert (len(anonymous), len(member)) == EXPECTED_THREAD_QUERIES, [q["sql"] for q in member]
     assert writes(anonymous) == writes(member) == []
     # The member's read position is written once the response has gone.
-    response.close()
+    close(response)
     from forums.queries import read_state
 
     assert read_state(forum["member"], thread) == min(replies + 1, 50)
+    # Read again, nothing new: the same queries, and no write even after the response.
+    with CaptureQueriesContext(connection) as again:
+        close(render_thread(rf, forum["member"], thread))
+    assert len(again) == EXPECTED_THREAD_QUERIES[1], [q["sql"] for q in again]
 
 
 @pytest.mark.django_db
@@ -131,12 +146,103 @@ def test_jump_to_the_first_unread_post(client, forum):
     client.get(thread.get_absolute_url() + f"?after={thread.posts.get(number=50).pk}")  # to #61
     for i in range(3):
         actions.reply(forum["other"], thread, body=f"later {i}")
-    page = client.get(thread.get_absolute_url())  # shows #1 to #50 only
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(thread.get_absolute_url())  # shows #1 to #50 only
     after = thread.posts.get(number=61).pk
     assert page.context["first_unread_url"] == f"{thread.get_absolute_url()}?after={after}#post-62"
+    # Post #61 is not on this page: its id came with the thread, not from a query of its
+    # own (session and user, then the page; nothing to write, #61 was read already).
+    assert len(queries) == 2 + EXPECTED_THREAD_QUERIES[1], [q["sql"] for q in queries]
 
 
-EXPECTED_THREAD_QUERIES = (2, 5)
+# (anonymous, member): the thread (with its live stream position), then the page of posts
+# with their authors; a member also costs one query for their membership and their state
+# (read position, watch, vote).
+EXPECTED_THREAD_QUERIES = (2, 3)
+
+
+@pytest.mark.django_db
+def test_reactions_one_form_per_post(client, forum, make_user):
+    thread = actions.create_thread(
+        forum["member"], forum["community"], kind="discussion", title="T", body="b"
+    )
+    reply = actions.reply(forum["other"], thread, body="r")
+    actions.react(forum["other"], reply, kind="love")
+    client.force_login(forum["member"])
+    page = client.get(thread.get_absolute_url()).content.decode()
+    # The blank post that live updates copy (realtime.js) has its own buttons.
+    page, live_template = page.split('<template id="live-post-template"')
+    assert live_template.count('name="kind" value="love"') == 1
+    # One form per post, one submit button per kind of reaction in it (no JavaScript).
+    assert page.count(f'action="/posts/{reply.pk}/react/"') == 1
+    assert page.count('name="kind" value="love"') == 2
+    assert 'Love <span class="count-pill">1</span></button>' in page
+    assert page.count(f'href="/posts/{thread.posts.get(number=1).pk}/edit/"') == 1  # mine
+    assert f'href="/posts/{reply.pk}/edit/"' not in page  # not mine
+    response = client.post(f"/posts/{reply.pk}/react/", {"kind": "funny"})
+    assert response.status_code == 302 and response["Location"].endswith("#post-2")
+    reply.refresh_from_db()
+    assert reply.reaction_counts == {"love": 1, "funny": 1}
+    # Readers who may not react see the counts that are not zero, and no form.
+    client.force_login(make_user())  # not a member of this public community
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert "/react/" not in page and 'name="kind"' not in page
+    assert '<span class="reaction">Love <span class="count-pill">1</span></span>' in page
+    assert ">Like <" not in page and "Like</" not in page
+    client.logout()
+    assert client.get(thread.get_absolute_url()).content.decode().count("count-pill") == 2
+
+
+@pytest.mark.django_db
+def test_thread_page_membership_comes_with_the_reader_state(
+    client, make_community, make_user, add_member
+):
+    club = make_community("club", visibility="private", join_policy="request", kind="club")
+    secret = make_community("secret", visibility="hidden", join_policy="invite", kind="club")
+    member, moderator, banned, outsider = (make_user() for _ in range(4))
+    add_member(club, member)
+    add_member(club, moderator, role="moderator")
+    add_member(club, banned, state="banned")
+    add_member(secret, member)
+    thread = actions.create_thread(member, club, kind="discussion", title="T", body="b")
+    hidden = actions.create_thread(member, secret, kind="discussion", title="H", body="b")
+    client.force_login(member)
+    page = client.get(thread.get_absolute_url())
+    assert page.status_code == 200 and page.context["can_reply"]
+    assert not page.context["can_moderate"]
+    assert client.get(hidden.get_absolute_url()).status_code == 200
+    client.force_login(moderator)
+    assert client.get(thread.get_absolute_url()).context["can_moderate"]
+    for reader in (banned, outsider):  # the private community's content is for members
+        client.force_login(reader)
+        assert client.get(thread.get_absolute_url()).status_code == 403
+        assert client.get(hidden.get_absolute_url()).status_code == 404
+    client.logout()
+    assert client.get(thread.get_absolute_url()).status_code == 403
+    assert client.get(hidden.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.django_db
+def test_thread_page_for_a_reader_who_is_not_a_member(client, forum, make_user):
+    thread = actions.create_thread(
+        forum["member"], forum["community"], kind="idea", title="Dark mode", body="Please."
+    )
+    visitor = make_user()
+    client.force_login(visitor)
+    page = client.get(thread.get_absolute_url())
+    assert page.status_code == 200
+    context = page.context
+    assert not context["can_participate"] and not context["can_reply"]
+    assert context["reply_form"] is None and not context["voted"] and not context["watching"]
+    content = page.content.decode()
+    assert "Please." in content and "Vote for this idea" not in content
+    # The same page for the member, who voted and watches (the reader's state query).
+    actions.vote(forum["member"], thread)
+    actions.watch(forum["member"], thread=thread)
+    client.force_login(forum["member"])
+    context = client.get(thread.get_absolute_url()).context
+    assert context["can_participate"] and context["voted"] and context["watching"]
+    assert context["reply_form"] is not None
 
 
 @pytest.mark.django_db
@@ -153,7 +259,8 @@ def test_community_home_queries_do_not_grow(client, forum, threads):
     assert len(queries) == EXPECTED_HOME_QUERIES, [q["sql"] for q in queries]
 
 
-EXPECTED_HOME_QUERIES = 6
+# The community page's own six, and the community stream's last event id (live updates).
+EXPECTED_HOME_QUERIES = 7
 
 
 @pytest.mark.django_db
