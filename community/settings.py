@@ -183,15 +183,20 @@ if REDIS_URL:
             "KEY_PREFIX": "community",
         }
     }
+    # Pub/Sub: one Redis subscription per group per process, fanned out in the process
+    # (measured faster than RedisChannelLayer for 1,000-2,000 sockets, which also lost
+    # deliveries; see realtime/layers.py). Messages published while Redis is down are
+    # lost: the outbox and `subscribe` with `since` replay them.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": "community"},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # One process: Channels' in-memory layer without its per-call sweep (realtime/layers.py).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "realtime.layers.LocalChannelLayer"}}
 
 # Background jobs: run in-process by default; with a real database they go to
 # the django-tasks-db queue, worked by `manage.py db_worker`.

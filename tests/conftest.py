@@ -5,12 +5,13 @@ REDIS_URL, which .ci/run sets when those servers answer); elsewhere they are
 skipped with the reason shown.
 """
 
+import asyncio
 import json
 import os
+import threading
 from contextlib import contextmanager
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 
@@ -87,6 +88,42 @@ def add_member(staff):
     return add
 
 
+class _Listener:
+    """A channel-layer channel on groups, driven from an event loop of its own.
+
+    The Redis Pub/Sub layer keeps one connection per event loop and only lets a
+    loop's own channels join groups, so every call for one listener must run on
+    the same loop: a thread's, not a new one per ``async_to_sync`` call.
+    """
+
+    def __init__(self, layer, groups):
+        self.layer, self.groups = layer, groups
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.channel = self._run(layer.new_channel())
+        for group in groups:
+            self._run(layer.group_add(group, self.channel))
+
+    def _run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(10)
+
+    def drain(self):
+        messages = []
+        while True:
+            try:
+                messages.append(self._run(_receive_now(self.layer, self.channel)))
+            except TimeoutError:
+                return messages
+
+    def close(self):
+        for group in self.groups:
+            self._run(self.layer.group_discard(group, self.channel))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
 @pytest.fixture
 def capture_events(django_capture_on_commit_callbacks):
     """Listen on real channel-layer groups while a block runs and commits.
@@ -99,32 +136,23 @@ def capture_events(django_capture_on_commit_callbacks):
 
     @contextmanager
     def listen(*addresses):
-        channel = async_to_sync(layer.new_channel)()
         groups = [a if a.startswith("u.") else group_for(a) for a in addresses]
-        for group in groups:
-            async_to_sync(layer.group_add)(group, channel)
+        listener = _Listener(layer, groups)
         received = []
         try:
             with django_capture_on_commit_callbacks(execute=True):
                 yield received
         finally:
-            while True:
-                try:
-                    message = async_to_sync(_receive_now)(layer, channel)
-                except TimeoutError:
-                    break
+            for message in listener.drain():
                 if "text" in message:  # a stream event: its frame, as a client reads it
                     message = {**json.loads(message["text"]), **message}
                 received.append(message)
-            for group in groups:
-                async_to_sync(layer.group_discard)(group, channel)
+            listener.close()
 
     return listen
 
 
 async def _receive_now(layer, channel):
-    import asyncio
-
     from channels.layers import InMemoryChannelLayer
 
     # In memory, a published event is there at once; through Redis it takes a round trip.

@@ -9,15 +9,12 @@ import logging
 import threading
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import connection, connections
 
 from community import actions
 from community.errors import Conflict
 from community.models import Membership
 from realtime import publish
-from realtime.streams import group_for
 from tests.factories import UserFactory
 
 
@@ -89,16 +86,14 @@ def test_approve_and_ban_racing_end_in_one_consistent_state():
 
 @pytest.mark.production
 @pytest.mark.django_db(transaction=True)
-def test_events_cross_processes_through_redis(settings):
+def test_events_cross_processes_through_redis(settings, capture_events):
+    """Published on one Redis connection, received on another (the listener's own loop)."""
     assert "redis" in settings.CHANNEL_LAYERS["default"]["BACKEND"]
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(group_for("me:42"), channel)
     data = {"community": "c", "username": "u", "role": "member", "state": "active"}
-    publish.send_event_rollback_unsafe("me:42", "membership.changed", data)
-    message = async_to_sync(layer.receive)(channel)
+    with capture_events("me:42") as events:
+        publish.send_event_rollback_unsafe("me:42", "membership.changed", data)
+    [message] = events
     assert message["event"] == "membership.changed" and message["data"] == data
-    async_to_sync(layer.group_discard)(group_for("me:42"), channel)
 
 
 @pytest.mark.django_db(transaction=True)
