@@ -23,6 +23,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from realtime import presence, publish, streams
+from realtime.dispatch import PushDispatchMixin
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,12 @@ class Subscription:
     typed_at: float = 0.0
 
 
-class StreamConsumer(AsyncWebsocketConsumer):
+class StreamConsumer(PushDispatchMixin, AsyncWebsocketConsumer):
+    # Relayed without Channels' per-message trip to the sync thread (realtime/dispatch.py).
+    # stream_event reads the outbox only to fill a gap, through database_sync_to_async,
+    # which closes stale connections itself.
+    push_handlers = frozenset({"stream.event", "session.closed"})
+
     async def connect(self):
         self.user = self.scope["user"]
         self.subscriptions = {}  # public name -> Subscription
