@@ -13,7 +13,8 @@ in the temporary directory and quietens logging. The page and the baseline view 
 served by the same process with the same settings and middleware.
 
 Run as a script, this module also answers ``queries`` (query counts of pages,
-in-process with django.test.Client and CaptureQueriesContext), used by thread_page.py.
+in-process through the middleware, with CaptureQueriesContext: those the reader waits
+for, and those run after the response), used by thread_page.py.
 """
 
 import asyncio
@@ -610,35 +611,52 @@ def machine():
 
 
 def _count_queries(paths, username):
+    """Queries of each page, in-process, split where the reader stops waiting.
+
+    Each request goes through the project's middleware (BaseHandler.get_response, as
+    the servers do); the queries until the response is ready are what the reader waits
+    for, those of the response's closers (``response.close()``, which the servers call
+    once the response is sent) come after it.
+    """
     import django
 
     django.setup()
+    from django.core.handlers.base import BaseHandler
     from django.db import connection
-    from django.test import Client
+    from django.test import Client, RequestFactory
     from django.test.utils import CaptureQueriesContext
 
     from community.models import User
 
     writes = re.compile(r"^\s*(INSERT|UPDATE|DELETE)", re.IGNORECASE)
+    handler = BaseHandler()
+    handler.load_middleware()
+    login = Client(HTTP_HOST="127.0.0.1")
+    login.force_login(User.objects.get(username=username))
     result = {}
-    member = User.objects.get(username=username)
     for who in ("anonymous", "member"):
-        client = Client(HTTP_HOST="127.0.0.1")
+        factory = RequestFactory(HTTP_HOST="127.0.0.1")
         if who == "member":
-            client.force_login(member)
+            factory.cookies["sessionid"] = login.cookies["sessionid"].value
         for path in paths:
             # The first visit of this reader, then a repeat (steady state: caches warm,
             # read markers written).
             for visit in ("first", "repeat"):
                 with CaptureQueriesContext(connection) as ctx:
-                    response = client.get(path)
+                    response = handler.get_response(factory.get(path))
+                    served = len(ctx.captured_queries)
+                    response.close()
                 sqls = [q["sql"] for q in ctx.captured_queries]
+                during, after = sqls[:served], sqls[served:]
                 result.setdefault(path, {}).setdefault(who, {})[visit] = {
                     "status": response.status_code,
-                    "queries": len(sqls),
-                    "writes": sum(1 for sql in sqls if writes.match(sql)),
+                    "queries": len(during),
+                    "writes": sum(1 for sql in during if writes.match(sql)),
+                    "after": len(after),
+                    "writes_after": sum(1 for sql in after if writes.match(sql)),
                     "bytes": len(response.content),
-                    "sql": [sql[:200] for sql in sqls],
+                    "sql": [sql[:200] for sql in during],
+                    "sql_after": [sql[:200] for sql in after],
                 }
     return result
 

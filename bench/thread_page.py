@@ -1,12 +1,13 @@
 """Thread page throughput and query budget, on SQLite and PostgreSQL.
 
 For each database: seed with seed_scale (threads with exactly 1, 20 and 100 posts among
-the bulk), count the SQL queries of the thread page in-process (django.test.Client +
-CaptureQueriesContext, anonymous and signed in), then start the server and measure
+the bulk), count the SQL queries of the thread page in-process (through the middleware,
+with CaptureQueriesContext, anonymous and signed in: those before the response and those
+its closers run after it), then start the server and measure
 requests/s and latency at 16 concurrent keep-alive readers for:
 
 - /healthz, the minimal Django view (same process, settings and middleware): the baseline;
-- the 20-post thread page;
+- the 1-post and the 20-post thread pages;
 - the 100-post thread page: the page shows 50 posts (POSTS_PER_PAGE), so this is its
   first page, 50 posts rendered; the queries table also shows its second page (?after=);
 
@@ -119,13 +120,13 @@ def bench_engine(engine, servers, args):
         for name, path in pages.items():
             result["queries"][name] = counted[path]
 
-        cases = [
-            ("/healthz", "anonymous", "/healthz"),
-            ("20 posts", "anonymous", pages["20 posts"]),
-            ("100 posts (p1: 50)", "anonymous", hundred),
-            ("20 posts", "member", pages["20 posts"]),
-            ("100 posts (p1: 50)", "member", hundred),
-        ]
+        cases = [("/healthz", "anonymous", "/healthz")]
+        for who in ("anonymous", "member"):
+            cases += [
+                ("1 post", who, pages["1 post"]),
+                ("20 posts", who, pages["20 posts"]),
+                ("100 posts (p1: 50)", who, hundred),
+            ]
         for kind in servers:
             print(f"== {engine}: load on {kind}")
             with S.server(db, kind) as srv:
@@ -209,16 +210,22 @@ def print_report(report):
     )
     print(S.fmt_table(headers, rows))
 
-    print("\n## SQL queries per thread page view (in-process; first visit / repeat; writes)")
+    print(
+        "\n## SQL queries per thread page view (in-process): first visit / repeat visit;"
+        "\n## w = writes before the response, + = queries after it (response closers)"
+    )
     rows = []
     for engine, result in report["engines"].items():
         for name, by_who in result["queries"].items():
             cells = []
             for who in ("anonymous", "member"):
-                first, repeat = by_who[who]["first"], by_who[who]["repeat"]
+                visits = [by_who[who][visit] for visit in ("first", "repeat")]
                 cells.append(
-                    f"{first['queries']} / {repeat['queries']} (w {first['writes']}/"
-                    f"{repeat['writes']})"
+                    " / ".join(
+                        f"{v['queries']} (w {v['writes']}, +{v.get('after', 0)}"
+                        f" w {v.get('writes_after', 0)})"
+                        for v in visits
+                    )
                 )
             size = by_who["anonymous"]["repeat"]["bytes"]
             status = {by_who[w][v]["status"] for w in by_who for v in by_who[w]}
@@ -237,6 +244,9 @@ def print_report(report):
             sqls = result["queries"]["20 posts"][who]["repeat"]["sql"]
             print(f"\n## {engine}: the 20-post page's queries, {who}, repeat visit")
             print("\n".join(f"  {i}. {sql[:150]}" for i, sql in enumerate(sqls, 1)))
+        after = result["queries"]["20 posts"]["member"]["first"].get("sql_after", [])
+        print(f"\n## {engine}: after the response, member, first visit (read marker)")
+        print("\n".join(f"  {i}. {sql[:150]}" for i, sql in enumerate(after, 1)) or "  none")
     seeds = {e: r["seed"] for e, r in report["engines"].items()}
     for engine, seed in seeds.items():
         print(
