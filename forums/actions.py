@@ -114,14 +114,16 @@ def _notify_on_commit(job, *args):
     transaction.on_commit(enqueue)
 
 
-def _publish_thread(thread, event):
+def _publish_thread(thread, event, *, page=True):
     """Bump the community's thread list; a change also goes to the thread's own page.
 
+    ``page=False`` when the thread page learns of the change otherwise (a reply:
+    its ``post.created``), so that every viewer gets one frame for it, not two.
     The thread's stream is numbered before the community's: every action takes
     stream counters in that order (after the thread row), so none deadlock.
     """
     data = thread_data(thread)
-    if event != "thread.created":
+    if page and event != "thread.created":
         publish.send_event_on_commit(f"thread:{thread.pk}", "thread.changed", data)
     publish.send_event_on_commit(f"community:{thread.community.slug}", event, data)
 
@@ -360,7 +362,7 @@ def reply(actor, thread, *, body, reply_to=None, client_id=""):
                 first_response=fields[-1] == "first_response_at",
             )
             _publish_post(post, "post.created")
-            _publish_thread(thread, "thread.updated")
+            _publish_thread(thread, "thread.updated", page=False)
             _notify_on_commit(tasks.notify_post, post.pk)
     except IntegrityError:
         existing = _existing(actor, client_id, thread=thread)
