@@ -196,7 +196,14 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # One process: Channels' in-memory layer without its per-call sweep (realtime/layers.py).
-    CHANNEL_LAYERS = {"default": {"BACKEND": "realtime.layers.LocalChannelLayer"}}
+    # Each event loop reads every event through one hub channel (realtime/hub.py): room
+    # for bursts there; other channels keep Channels' default capacity of 100.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "realtime.layers.LocalChannelLayer",
+            "CONFIG": {"channel_capacity": {"realtime-hub.*": 100_000}},
+        }
+    }
 
 # Background jobs: run in-process by default; with a real database they go to
 # the django-tasks-db queue, worked by `manage.py db_worker`.

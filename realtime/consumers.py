@@ -5,11 +5,19 @@ each app's permission functions) whether a subscription is allowed, replays
 what a client missed from the outbox, and relays events published by
 actions. See docs/realtime.md for the protocol.
 
-Channels hands this consumer one message at a time (a frame from the client
-or an event from the channel layer), each awaited before the next. That is
-what makes replay exact: ``subscribe`` joins the stream's group *before*
-reading the outbox, so a live event committed meanwhile waits in the queue
-and arrives after the replay, where its id shows it was already sent.
+Events reach a socket through its process's hub (``realtime.hub``), which
+calls ``push()`` for each local socket of a group, one after the other;
+``push()`` writes the frame at once and never waits for the database. When a
+socket cannot send an event straight away (its subscription is still
+replaying, or the event's id shows a gap to fill from the outbox), the event
+is *held* on the subscription and one drainer sends what is held, in order.
+That is what makes replay exact: ``subscribe`` holds the stream and joins its
+group *before* reading the outbox, so an event committed meanwhile waits and
+is sent after the replay, or skipped when its id shows it was in it.
+
+Frames from the client are handled one at a time, and access re-checks wait
+for the frame in progress (``self.busy``), so a subscription and a
+revocation never cross.
 """
 
 import asyncio
@@ -17,13 +25,18 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import dataclass
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 
 from realtime import presence, publish, streams
-from realtime.dispatch import PushDispatchMixin
+from realtime.hub import get_hub
 
 logger = logging.getLogger(__name__)
 
@@ -49,23 +62,63 @@ def session_hash(session_key):
     return hashlib.sha256((session_key or "").encode()).hexdigest()[:32]
 
 
-@dataclass
+@dataclass(eq=False)
 class Subscription:
     name: str  # what the client calls it: "me", "thread:42"
     address: str  # where events are published: "me:7", "thread:42"
     last_id: int = 0  # the last stored event sent (or known) on this socket
     audience: str | None = None  # the community it belongs to (streams.Grant)
     typed_at: float = 0.0
+    # While not None, live events wait here (with resend requests, as ints) for
+    # the one drainer of the subscription to send them in order.
+    held: deque | None = field(default_factory=deque)
 
 
-class StreamConsumer(PushDispatchMixin, AsyncWebsocketConsumer):
-    # Relayed without Channels' per-message trip to the sync thread (realtime/dispatch.py).
-    # stream_event reads the outbox only to fill a gap, through database_sync_to_async,
-    # which closes stale connections itself.
-    push_handlers = frozenset({"stream.event", "session.closed"})
+class StreamConsumer(AsyncWebsocketConsumer):
+    async def __call__(self, scope, receive, send):
+        """Channels' consumer loop without a layer channel per socket (see the module docstring).
+
+        Events come through the hub instead; the loop only reads the client's
+        frames.
+        """
+        self.scope = scope
+        self.base_send = send
+        self.channel_layer = get_channel_layer()
+        self.hub = get_hub(self.channel_layer)
+        self.busy = asyncio.Lock()
+        self.tasks = set()
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+        finally:
+            for task in self.tasks:
+                task.cancel()
+
+    async def dispatch(self, message):
+        # Channels (4.2+) first awaits aclose_old_connections(), a trip through the
+        # sync thread, for every message. Every database access here goes through
+        # database_sync_to_async, which closes stale connections itself.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    def _spawn(self, coroutine):
+        """Run work of this socket's in the background; cancelled when the socket goes."""
+        task = asyncio.create_task(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task):
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("Socket task failed", exc_info=task.exception())
 
     async def connect(self):
         self.user = self.scope["user"]
+        self.socket_id = uuid.uuid4().hex  # this socket's entry in presence lists
         self.subscriptions = {}  # public name -> Subscription
         self.by_address = {}  # address -> Subscription
         self.audiences = {}  # community slug -> how many subscriptions belong to it
@@ -78,9 +131,7 @@ class StreamConsumer(PushDispatchMixin, AsyncWebsocketConsumer):
         await self.accept()
         if self.user.is_authenticated:
             try:
-                await self.channel_layer.group_add(
-                    streams.user_group(self.user.pk), self.channel_name
-                )
+                await self.hub.join(streams.user_group(self.user.pk), self)
             except Exception:
                 # The channel layer is away (Redis restarting): say so; the client
                 # comes back with backoff and catches up with ``since``.
@@ -93,9 +144,7 @@ class StreamConsumer(PushDispatchMixin, AsyncWebsocketConsumer):
         for subscription in list(self.subscriptions.values()):
             await self._drop(subscription)
         if self.user.is_authenticated:
-            await self.channel_layer.group_discard(
-                streams.user_group(self.user.pk), self.channel_name
-            )
+            await self.hub.leave(streams.user_group(self.user.pk), self)
 
     async def send_json(self, payload):
         await self.send(text_data=publish.dumps(payload))
@@ -127,7 +176,8 @@ class StreamConsumer(PushDispatchMixin, AsyncWebsocketConsumer):
         if handler is None:
             await self.send_error("unknown_op", requested=frame["op"][:40])
             return
-        await handler(frame)
+        async with self.busy:
+            await handler(frame)
 
     async def _within_rate(self):
         now = time.monotonic()
@@ -165,14 +215,14 @@ class StreamConsumer(PushDispatchMixin, AsyncWebsocketConsumer):
             await self.send_error("invalid_since", stream=name)
             return
         if name in self.subscriptions:
-            # Already live: answer again (a client that lost track), and fill any
-            # gap the client says it has.
+            # Already live: answer again (a client that lost track), and resend what
+            # the client says it lacks, in turn with the live events.
             subscription = self.subscriptions[name]
             await self.send_json(
                 {"op": "subscribed", "stream": name, "last_id": subscription.last_id}
             )
             if since is not None and since < subscription.last_id:
-                await self._catch_up(subscription, since)
+                await self._hold(subscription, since)
             return
         if len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
             await self.send_error("too_many_subscriptions", stream=name)
@@ -182,31 +232,36 @@ class StreamConsumer(PushDispatchMixin, AsyncWebsocketConsumer):
         except streams.StreamError as error:
             await self.send_error(error.reason, stream=name)
             return
-        # Join the group first: whatever commits from now on reaches this socket,
-        # after the replay below (see the module docstring).
-        group = streams.group_for(address)
-        await self.channel_layer.group_add(group, self.channel_name)
+        # Hold the stream and join its group first: whatever commits from now on
+        # waits on the subscription and is sent after the replay below.
+        subscription = Subscription(name, address)
+        self.by_address[address] = subscription
         try:
+            await self.hub.join(streams.group_for(address), self)
             grant, rows, last_id = await database_sync_to_async(self._open)(name, since)
         except streams.StreamError as error:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await self._drop(subscription)
             await self.send_error(error.reason, stream=name)
             return
-        subscription = Subscription(name, address, audience=grant.audience)
+        except Exception:
+            logger.exception("Could not subscribe to %s", address)
+            await self._drop(subscription)
+            await self.close(code=CLOSE_UNAVAILABLE)
+            return
+        subscription.audience = grant.audience
         subscription.last_id = since if rows else last_id
         self.subscriptions[name] = subscription
-        self.by_address[address] = subscription
         if grant.audience is not None:
             count = self.audiences.get(grant.audience, 0)
             self.audiences[grant.audience] = count + 1
             if not count:
-                group = streams.audience_group(grant.audience)
-                await self.channel_layer.group_add(group, self.channel_name)
+                await self.hub.join(streams.audience_group(grant.audience), self)
         if rows is None:
             rows = []
             await self.send_error("reload", stream=name, last_id=last_id)
         await self.send_json({"op": "subscribed", "stream": name, "last_id": last_id})
         await self._send_rows(subscription, rows)
+        await self._drain(subscription)
         if streams.has_presence(address) and self.user.is_authenticated:
             await self._join_presence(subscription)
 
@@ -223,27 +278,124 @@ class StreamConsumer(PushDispatchMixin, AsyncWebsocketConsumer):
         except publish.TooFarBehind:
             return grant, None, publish.last_id(grant.address)
 
-    async def _send_rows(self, subscription, rows):
+    async def _send_rows(self, subscription, rows, *, resend=False):
         for row in rows:
-            if row.seq > subscription.last_id:
+            if resend or row.seq > subscription.last_id:
                 await self.send(text_data=publish.dumps(row.frame(subscription.name)))
-                subscription.last_id = row.seq
+                subscription.last_id = max(subscription.last_id, row.seq)
 
     async def _catch_up(self, subscription, since=None):
-        """Send the stored events after ``since`` (default: the last one sent) on this socket."""
+        """Send the stored events after ``since`` (default: the last one sent) on this socket.
+
+        With ``since`` (a client asking again) everything after it is sent,
+        even what this socket sent before.
+        """
         start = subscription.last_id if since is None else since
         try:
             rows, _last = await database_sync_to_async(publish.replay)(subscription.address, start)
         except publish.TooFarBehind:
             await self.send_error("reload", stream=subscription.name)
             return
-        if since is not None:
-            # The client asked again from ``since``: resend what it says it lacks.
-            for row in rows:
-                await self.send(text_data=publish.dumps(row.frame(subscription.name)))
-            subscription.last_id = max(subscription.last_id, rows[-1].seq if rows else 0)
-        else:
-            await self._send_rows(subscription, rows)
+        await self._send_rows(subscription, rows, resend=since is not None)
+
+    # --- Events from the hub -------------------------------------------------------
+
+    async def push(self, message):
+        """An event for this socket (``realtime.hub``): sent now, or held; never waits on the DB."""
+        kind = message["type"]
+        if kind == "stream.event":
+            subscription = self.by_address.get(message["stream"])
+            if subscription is None:
+                return
+            if subscription.held is not None:
+                subscription.held.append(message)
+            elif self._in_turn(subscription, message["id"]):
+                await self._write(message["text"])
+            elif message["id"] > subscription.last_id:
+                # Something between was lost on the way (a layer restart, a full
+                # queue): the outbox has it, committed (ids follow commit order).
+                subscription.held = deque([message])
+                self._spawn(self._drain(subscription))
+        elif kind == "session.closed":
+            if message.get("session") in (None, self.session_hash):
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+        elif kind == "access.changed":
+            self._spawn(self._recheck_access())
+        elif kind == "hub.resync":
+            # The layer was away: what it lost meanwhile is in the outbox.
+            for subscription in self.subscriptions.values():
+                self._spawn(self._hold(subscription, subscription.last_id))
+
+    async def _write(self, text):
+        try:
+            await self.base_send({"type": "websocket.send", "text": text})
+        except Exception:
+            # The client went away (daphne refuses to write to a closed socket); its
+            # disconnect is on its way and ends this consumer.
+            logger.debug("Dropped a frame for a closed socket", exc_info=True)
+
+    @staticmethod
+    def _in_turn(subscription, event_id):
+        """True for an ephemeral event or the stream's next one (which becomes the last sent)."""
+        if event_id is None:
+            return True
+        if event_id == subscription.last_id + 1:
+            subscription.last_id = event_id
+            return True
+        return False
+
+    async def _hold(self, subscription, item):
+        """Queue ``item`` (an event, or an id to resend from) behind what is held; drain if idle."""
+        if subscription.held is not None:
+            subscription.held.append(item)
+            return
+        subscription.held = deque([item])
+        await self._drain(subscription)
+
+    async def _drain(self, subscription):
+        """Send what is held on ``subscription``, in order, filling gaps; then stop holding.
+
+        Only one drainer runs per subscription: whoever set ``held`` (see
+        ``push`` and ``_hold``), or ``op_subscribe`` for a new one.
+        """
+        try:
+            while subscription.held and self.by_address.get(subscription.address) is subscription:
+                item = subscription.held.popleft()
+                if isinstance(item, int):
+                    await self._catch_up(subscription, since=item)
+                    continue
+                event_id = item["id"]
+                if event_id is not None and event_id > subscription.last_id + 1:
+                    await self._catch_up(subscription)
+                    # Still ahead only when the client was told to reload: go on from here.
+                    subscription.last_id = max(subscription.last_id, event_id - 1)
+                if self._in_turn(subscription, event_id):
+                    await self._write(item["text"])
+        finally:
+            subscription.held = None
+
+    async def _recheck_access(self):
+        """Re-check every subscription; drop the ones the user may no longer see.
+
+        The user is read again first: staff status or activity may have changed
+        since the socket opened. Waits for the frame being handled, if any.
+        """
+        async with self.busy:
+            revoked = await database_sync_to_async(self._revoked_streams)()
+            for name in revoked:
+                await self._drop(self.subscriptions[name])
+                await self.send_error("access_revoked", stream=name)
+
+    def _revoked_streams(self):
+        if self.user.is_authenticated:
+            self.user.refresh_from_db(fields=["is_active", "is_staff", "is_superuser"])
+        revoked = []
+        for name in self.subscriptions:
+            try:
+                streams.authorize(self.user, name)
+            except streams.StreamError:
+                revoked.append(name)
+        return revoked
 
     async def op_unsubscribe(self, frame):
         name = frame.get("stream")
@@ -255,20 +407,19 @@ class StreamConsumer(PushDispatchMixin, AsyncWebsocketConsumer):
         await self.send_json({"op": "unsubscribed", "stream": name})
 
     async def _drop(self, subscription):
+        if self.by_address.get(subscription.address) is not subscription:
+            return
         self.subscriptions.pop(subscription.name, None)
-        self.by_address.pop(subscription.address, None)
-        await self.channel_layer.group_discard(
-            streams.group_for(subscription.address), self.channel_name
-        )
+        del self.by_address[subscription.address]
+        await self.hub.leave(streams.group_for(subscription.address), self)
         if subscription.audience is not None:
             count = self.audiences.pop(subscription.audience) - 1
             if count:
                 self.audiences[subscription.audience] = count
             else:
-                group = streams.audience_group(subscription.audience)
-                await self.channel_layer.group_discard(group, self.channel_name)
+                await self.hub.leave(streams.audience_group(subscription.audience), self)
         if streams.has_presence(subscription.address) and self.user.is_authenticated:
-            left = await presence.leave(subscription.address, self.channel_name)
+            left = await presence.leave(subscription.address, self.socket_id)
             if left is not None:
                 await publish.send_ephemeral(
                     self.channel_layer, subscription.address, "presence", left
@@ -313,7 +464,7 @@ class StreamConsumer(PushDispatchMixin, AsyncWebsocketConsumer):
     async def _join_presence(self, subscription):
         username, display_name = await self._identity()
         summary, changed = await presence.join(
-            subscription.address, self.channel_name, username, display_name
+            subscription.address, self.socket_id, username, display_name
         )
         if changed:
             await publish.send_ephemeral(
@@ -340,56 +491,9 @@ class StreamConsumer(PushDispatchMixin, AsyncWebsocketConsumer):
     async def _join_presence_quietly(self, subscription):
         username, display_name = await self._identity()
         summary, changed = await presence.join(
-            subscription.address, self.channel_name, username, display_name
+            subscription.address, self.socket_id, username, display_name
         )
         if changed:  # someone else's entry expired
             await publish.send_ephemeral(
                 self.channel_layer, subscription.address, "presence", summary
             )
-
-    # --- Messages from the channel layer -----------------------------------------
-
-    async def stream_event(self, message):
-        subscription = self.by_address.get(message["stream"])
-        if subscription is None:
-            return
-        event_id = message.get("id")
-        if event_id is None:  # ephemeral: typing, presence
-            await self.send(text_data=message["text"])
-            return
-        if event_id <= subscription.last_id:
-            return  # already sent by the replay
-        if event_id > subscription.last_id + 1:
-            # Something between was lost on the way (a layer restart, a full
-            # queue): the outbox has it, and it is committed (ids are given out
-            # in commit order).
-            await self._catch_up(subscription)
-            return
-        subscription.last_id = event_id
-        await self.send(text_data=message["text"])
-
-    async def access_changed(self, message):
-        """Re-check every subscription; drop the ones the user may no longer see.
-
-        The user is read again first: staff status or activity may have changed
-        since the socket opened.
-        """
-        revoked = await database_sync_to_async(self._revoked_streams)()
-        for name in revoked:
-            await self._drop(self.subscriptions[name])
-            await self.send_error("access_revoked", stream=name)
-
-    def _revoked_streams(self):
-        if self.user.is_authenticated:
-            self.user.refresh_from_db(fields=["is_active", "is_staff", "is_superuser"])
-        revoked = []
-        for name in self.subscriptions:
-            try:
-                streams.authorize(self.user, name)
-            except streams.StreamError:
-                revoked.append(name)
-        return revoked
-
-    async def session_closed(self, message):
-        if message.get("session") in (None, self.session_hash):
-            await self.close(code=CLOSE_UNAUTHENTICATED)

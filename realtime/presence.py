@@ -1,6 +1,6 @@
 """Who is viewing a stream now, shared by every server process through Django's cache.
 
-Each socket that views a stream has an entry ``channel name -> [username,
+Each socket that views a stream has an entry ``socket id -> [username,
 display name, expiry]`` in one cache value per stream (local memory on the
 embedded default, Redis in production, so that all daphne processes see the
 same viewers). Entries expire on their own when a process dies without saying
@@ -44,26 +44,26 @@ def summary(entries):
     }
 
 
-async def join(address, channel_name, username, display_name):
+async def join(address, socket_id, username, display_name):
     """Add (or refresh) a viewer; return (summary, changed)."""
     now = time.time()
     entries = await cache.aget(_key(address))
     alive = _alive(entries, now)
-    alive[channel_name] = [username, display_name, now + TTL_SECONDS]
+    alive[socket_id] = [username, display_name, now + TTL_SECONDS]
     await cache.aset(_key(address), alive, TTL_SECONDS)
     # Changed for the others when the set of people differs (a newcomer, an expiry).
     changed = _people(entries) != _people(alive)
     return summary(alive), changed
 
 
-async def leave(address, channel_name):
+async def leave(address, socket_id):
     """Remove a viewer; return the summary, or None if they were not listed."""
     now = time.time()
     entries = await cache.aget(_key(address))
-    if not entries or channel_name not in entries:
+    if not entries or socket_id not in entries:
         return None
     alive = _alive(entries, now)
-    alive.pop(channel_name, None)
+    alive.pop(socket_id, None)
     if alive:
         await cache.aset(_key(address), alive, TTL_SECONDS)
     else:

@@ -48,10 +48,18 @@ def stream_message(address, event, event_id, data):
     thousand sockets costs one ``json.dumps``, not a thousand.
     """
     frame = {"stream": public_name(address), "event": event, "id": event_id, "data": data}
-    return {"type": "stream.event", "stream": address, "id": event_id, "text": dumps(frame)}
+    return {
+        "type": "stream.event",
+        "group": group_for(address),
+        "stream": address,
+        "id": event_id,
+        "text": dumps(frame),
+    }
 
 
-def _group_send(group, message):
+def _group_send(message):
+    """Send ``message`` to the group it names (the hubs route by that name: realtime/hub.py)."""
+    group = message["group"]
     layer = get_channel_layer()
     if layer is None:
         return
@@ -87,28 +95,33 @@ def send_event_on_commit(address, event, data):
             stream=address, seq=event_id, event=event, data=data, created_at=timezone.now()
         )
         message = stream_message(address, event, event_id, data)
-        transaction.on_commit(lambda: _group_send(group_for(address), message))
+        transaction.on_commit(lambda: _group_send(message))
     return event_id
 
 
 def send_event_rollback_unsafe(address, event, data):
     """Send at once, unnumbered and unstored (tests and diagnostics)."""
     events.check(address, event, data)
-    _group_send(group_for(address), stream_message(address, event, None, data))
+    _group_send(stream_message(address, event, None, data))
 
 
 async def send_ephemeral(layer, address, event, data):
     """Send an ephemeral event (typing, presence) from async code; failures are logged."""
     events.check(address, event, data, stored=False)
     try:
-        await layer.group_send(group_for(address), stream_message(address, event, None, data))
+        message = stream_message(address, event, None, data)
+        await layer.group_send(message["group"], message)
     except Exception:
         logger.exception("Could not send %s to %s", event, address)
 
 
+def _control(kind, group, **extra):
+    return {"type": kind, "group": group, **extra}
+
+
 def access_changed_on_commit(user_id):
     """Tell every open socket of the user to re-check its subscriptions after commit."""
-    transaction.on_commit(lambda: _group_send(user_group(user_id), {"type": "access.changed"}))
+    transaction.on_commit(lambda: _group_send(_control("access.changed", user_group(user_id))))
 
 
 def recheck_community_on_commit(slug):
@@ -118,13 +131,12 @@ def recheck_community_on_commit(slug):
     turned private): its thread list, its threads and its moderation stream,
     whoever the subscribers are, anonymous ones too.
     """
-    transaction.on_commit(lambda: _group_send(audience_group(slug), {"type": "access.changed"}))
+    transaction.on_commit(lambda: _group_send(_control("access.changed", audience_group(slug))))
 
 
 def close_user_sockets(user_id, *, session_key_hash=None):
     """Close the user's sockets now (logout); only those of one session if given."""
-    message = {"type": "session.closed", "session": session_key_hash}
-    _group_send(user_group(user_id), message)
+    _group_send(_control("session.closed", user_group(user_id), session=session_key_hash))
 
 
 # --- Reading the outbox back ------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The channel layers (realtime/layers.py) and the push dispatch (realtime/dispatch.py).
+"""The channel layers (realtime/layers.py); stream events never wait for the sync thread.
 
 The semantic tests run on Channels' stock ``InMemoryChannelLayer`` too: the
 local layer must behave the same, only faster. The Redis ones run when
@@ -14,7 +14,6 @@ import time
 import pytest
 from asgiref.sync import sync_to_async
 from channels.auth import AuthMiddlewareStack
-from channels.consumer import AsyncConsumer
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels.routing import URLRouter
@@ -23,7 +22,6 @@ from django.urls import path
 
 from realtime import publish
 from realtime.consumers import StreamConsumer
-from realtime.dispatch import PushDispatchMixin
 from realtime.layers import LocalChannelLayer
 from realtime.streams import group_for
 
@@ -306,21 +304,7 @@ async def test_redis_layers_deliver_a_group_message_to_every_member(redis_url, b
         await receiver.flush()
 
 
-# --- the push dispatch ----------------------------------------------------------------
-
-
-class Probe(PushDispatchMixin, AsyncConsumer):
-    push_handlers = frozenset({"probe.push"})
-
-    def __init__(self):
-        super().__init__()
-        self.seen = []
-
-    async def probe_push(self, message):
-        self.seen.append("push")
-
-    async def probe_other(self, message):
-        self.seen.append("other")
+# --- events skip the sync thread -----------------------------------------------------
 
 
 class BusySyncThread:
@@ -345,43 +329,10 @@ class BusySyncThread:
         await self.task
 
 
-@pytest.mark.django_db(transaction=True)  # Channels' dispatch closes old connections
-async def test_push_handlers_skip_the_sync_thread_and_others_do_not():
-    consumer = Probe()
-    async with BusySyncThread():
-        # A push message is handled at once, without closing database connections
-        # (which would have to wait for the sync thread).
-        await asyncio.wait_for(consumer.dispatch({"type": "probe.push"}), 1)
-        assert consumer.seen == ["push"]
-        # Any other message still goes through Channels' dispatch, which first
-        # closes old connections in the sync thread: it waits.
-        other = asyncio.ensure_future(consumer.dispatch({"type": "probe.other"}))
-        await asyncio.sleep(0.1)
-        assert not other.done()
-    await asyncio.wait_for(other, 5)
-    assert consumer.seen == ["push", "other"]
-
-
-async def test_unknown_message_types_still_raise():
-    with pytest.raises(ValueError, match="No handler"):
-        await Probe().dispatch({"type": "probe.nothing"})
-
-
-async def test_a_push_type_without_a_handler_is_refused():
-    with pytest.raises(TypeError, match=r"probe\.missing"):
-
-        class Broken(PushDispatchMixin, AsyncConsumer):
-            push_handlers = frozenset({"probe.missing"})
-
-
-PushStreamConsumer = StreamConsumer  # the shipped consumer relays stream events directly
-assert "stream.event" in StreamConsumer.push_handlers
-
-
 @pytest.mark.django_db(transaction=True)
 async def test_stream_events_reach_the_socket_while_the_sync_thread_is_busy(make_community):
     await sync_to_async(make_community)("open-club", visibility="public")
-    app = AuthMiddlewareStack(URLRouter([path("ws/", PushStreamConsumer.as_asgi())]))
+    app = AuthMiddlewareStack(URLRouter([path("ws/", StreamConsumer.as_asgi())]))
     socket = WebsocketCommunicator(app, "/ws/")
     assert (await socket.connect())[0]
     await socket.send_to(text_data=json.dumps({"op": "subscribe", "stream": "community:open-club"}))

@@ -16,6 +16,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from realtime import hub
 from tests import servers
 
 pytestmark = [pytest.mark.production, pytest.mark.asyncio]
@@ -190,3 +191,27 @@ async def test_no_committed_post_is_lost_across_a_redis_restart(own_redis):
         ids = [f["id"] for f in frames if f.get("id") is not None]
         assert ids == list(range(last_id + 1, last_id + 1 + len(ids)))  # no gap, no repeat
         assert "Could not publish" in server.log()  # the outage was logged
+
+
+async def test_a_socket_open_through_a_redis_outage_gets_what_it_missed(own_redis):
+    """The hub's heartbeat notices the outage; repaired, it makes open sockets catch up."""
+    with servers.run_daphne(redis_url=own_redis["url"]) as server:
+        thread_id = first_thread(server)
+        token = await asyncio.to_thread(token_for, server, "alice")
+        stream = f"thread:{thread_id}"
+        path = f"/api/v1/threads/{thread_id}/posts"
+        async with connect(server.ws_url, origin=server.origin, open_timeout=TIMEOUT) as ws:
+            await ws.send(json.dumps({"op": "subscribe", "stream": stream}))
+            assert json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))["op"] == "subscribed"
+            own_redis["stop"]()
+            during = [
+                await asyncio.to_thread(api, server, "POST", path, token, {"body": f"During {n}"})
+                for n in range(2)
+            ]
+            await asyncio.sleep(hub.HEARTBEAT_SECONDS + 1)  # a heartbeat fails meanwhile
+            own_redis["restart"]()
+            # No new post, no reconnection: the repaired hub has the socket catch up.
+            frames = [await next_event(ws, "post.created", timeout=30) for _ in during]
+        assert [f["data"]["id"] for f in frames] == [p["id"] for p in during]
+        assert frames[1]["id"] == frames[0]["id"] + 1
+        assert "Channel layer back" in server.log()

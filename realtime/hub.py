@@ -1,0 +1,224 @@
+"""One channel layer subscription per process; the fan-out to local sockets done here.
+
+With Channels' usual shape every socket is a channel of its own: it joins
+the groups it listens to, and a group message is queued once per member and
+read by a receive loop per socket (a task and an ``asyncio.wait`` per
+message). For one event to a thousand sockets of one process that is a
+thousand queue entries and wake-ups before a single byte is written.
+
+The hub is the shape Discourse's MessageBus has: each process (each event
+loop) reads the layer through one channel of its own, joined to every group
+any of its sockets listens to, and hands each message to the local sockets
+of that group itself, in one pass. A socket costs no layer channel and no
+receive task, and a group message is one layer delivery per process
+whatever the number of its sockets there.
+
+Members are objects with a ``push(message)`` coroutine that must not wait
+on anything slow (the consumer writes the frame, or queues work of its own
+and returns). Messages name their group in ``"group"``; ``realtime.publish``
+builds every message that way.
+
+Outages of the layer's server (Redis) are noticed by a heartbeat (a message
+to the hub's own channel every ``HEARTBEAT_SECONDS``) and by a join or leave
+failing. Either way the layer's idea of what this process is subscribed to
+can no longer be trusted (channels_redis' Pub/Sub layer forgets a group
+whose unsubscribe failed and never subscribes to it again), and whatever
+was published meanwhile is lost. The hub then *repairs*: once the layer
+answers again it starts over (flush, a new channel, every group joined
+anew) and pushes ``{"type": "hub.resync"}`` to every member, which catches
+up from the outbox. An open socket misses nothing, not even the events of an
+outage it never noticed.
+"""
+
+import asyncio
+import logging
+import weakref
+
+logger = logging.getLogger(__name__)
+
+# The in-memory layer forgets group memberships after a day (Channels' group
+# expiry); joining again renews them, and is a no-op elsewhere.
+RENEW_SECONDS = 3600
+HEARTBEAT_SECONDS = 2.0
+# After a failed receive or repair (the layer's server away), wait before trying again.
+RETRY_SECONDS = 1.0
+RETRY_MAX_SECONDS = 10.0
+
+_hubs = weakref.WeakKeyDictionary()  # event loop -> {layer id: Hub}
+
+
+def get_hub(layer):
+    """The hub of ``layer`` on the running event loop (made when first asked for)."""
+    loop = asyncio.get_running_loop()
+    hubs = _hubs.setdefault(loop, {})
+    hub = hubs.get(id(layer))
+    if hub is None or hub.layer is not layer:
+        hub = hubs[id(layer)] = Hub(layer)
+    return hub
+
+
+class Hub:
+    def __init__(self, layer):
+        self.layer = layer
+        self.members = {}  # group -> set of members
+        self.changing = {}  # group -> future done once its layer membership settled
+        self.channel = None
+        self.reader = None
+        self.repairing = None  # the repair task while one runs
+        self.heart = None  # the heartbeat task
+
+    async def join(self, group, member):
+        """Deliver ``group``'s messages to ``member`` from when this returns.
+
+        The first local member subscribes the process to the group, and
+        everyone else joining meanwhile waits for that, so that no member is
+        told it is in before the layer would deliver to it. Raises what the
+        layer raises (its server unreachable); the member is then not in.
+        """
+        while True:
+            await self._repaired()
+            await self._start()
+            await self._settled(group)
+            members = self.members.get(group)
+            if members is not None:
+                members.add(member)
+                return
+            self.members[group] = {member}
+            try:
+                await self._change(group, self.layer.group_add)
+            except Exception:
+                self.members.pop(group, None)
+                self._repair()
+                raise
+            except BaseException:
+                self.members.pop(group, None)
+                raise
+            return
+
+    async def leave(self, group, member):
+        """Stop delivering ``group`` to ``member``; the last one out unsubscribes the process."""
+        await self._repaired()
+        await self._settled(group)
+        members = self.members.get(group)
+        if members is None or member not in members:
+            return
+        members.discard(member)
+        if members:
+            return
+        del self.members[group]
+        try:
+            await self._change(group, self.layer.group_discard)
+        except Exception:
+            logger.warning("Could not leave %s on the channel layer", group, exc_info=True)
+            self._repair()
+
+    async def _settled(self, group):
+        while (pending := self.changing.get(group)) is not None:
+            await asyncio.shield(pending)
+
+    async def _change(self, group, method):
+        done = self.changing[group] = asyncio.get_running_loop().create_future()
+        try:
+            await method(group, self.channel)
+        finally:
+            del self.changing[group]
+            done.set_result(None)
+
+    async def _repaired(self):
+        while self.repairing is not None:
+            await asyncio.shield(self.repairing)
+
+    def _repair(self):
+        if self.repairing is None:
+            self.repairing = asyncio.create_task(self._start_over(), name="realtime-hub-repair")
+
+    async def _start_over(self):
+        delay = RETRY_SECONDS
+        try:
+            while True:
+                await asyncio.sleep(delay)
+                try:
+                    await self._resubscribe()
+                except Exception:
+                    logger.warning("Channel layer still unavailable", exc_info=True)
+                    delay = min(delay * 2, RETRY_MAX_SECONDS)
+                    continue
+                logger.warning("Channel layer back: %d groups subscribed again", len(self.members))
+                break
+        finally:
+            self.repairing = None
+        await self.deliver_all({"type": "hub.resync"})
+
+    async def _resubscribe(self):
+        if self.reader is not None:
+            self.reader.cancel()
+            self.reader = None
+        await self.layer.flush()
+        self.channel = None
+        await self._start()
+        for group in list(self.members):
+            await self.layer.group_add(group, self.channel)
+
+    async def _start(self):
+        if self.reader is None or self.reader.done():
+            if self.channel is None:
+                self.channel = await self.layer.new_channel("realtime-hub.")
+            self.reader = asyncio.create_task(self._read(), name="realtime-hub")
+        if self.heart is None:
+            self.heart = asyncio.create_task(self._beat(), name="realtime-hub-heartbeat")
+
+    async def _beat(self):
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            if self.repairing is not None or self.channel is None:
+                continue
+            try:
+                await self.layer.send(self.channel, {"type": "hub.heartbeat"})
+            except Exception:
+                logger.warning("Channel layer unavailable; repairing when it is back")
+                self._repair()
+
+    async def _read(self):
+        loop = asyncio.get_running_loop()
+        renew_at = loop.time() + RENEW_SECONDS
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("Channel layer receive failed; retrying")
+                await asyncio.sleep(RETRY_SECONDS)
+                continue
+            await self.deliver(message)
+            if loop.time() >= renew_at:
+                renew_at = loop.time() + RENEW_SECONDS
+                await self._renew()
+
+    async def deliver(self, message):
+        """Hand ``message`` to each local member of its group, one after the other."""
+        members = self.members.get(message.get("group"))
+        if not members:
+            return
+        for member in list(members):
+            try:
+                await member.push(message)
+            except Exception:
+                # One broken socket must not keep the event from the others.
+                logger.exception("Could not push %s", message.get("type"))
+
+    async def deliver_all(self, message):
+        """Hand ``message`` to every local member, once each."""
+        for member in {member for members in self.members.values() for member in members}:
+            try:
+                await member.push(message)
+            except Exception:
+                logger.exception("Could not push %s", message.get("type"))
+
+    async def _renew(self):
+        for group in list(self.members):
+            if group not in self.changing:
+                try:
+                    await self.layer.group_add(group, self.channel)
+                except Exception:
+                    logger.warning("Could not renew %s on the channel layer", group, exc_info=True)
