@@ -43,13 +43,18 @@ from websockets.uri import parse_uri
 # Channel layers the benches can run daphne with (RT_LAYER).
 LAYERS = {
     "stock": {"BACKEND": "channels.layers.InMemoryChannelLayer"},
-    "local": {"BACKEND": "realtime.layers.LocalChannelLayer"},
+    "local": {
+        "BACKEND": "realtime.layers.LocalChannelLayer",
+        "CONFIG": {"channel_capacity": {"realtime-hub.*": 100_000}},  # as community.settings
+    },
     "redis-core": {"BACKEND": "channels_redis.core.RedisChannelLayer"},
     "redis-pubsub": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer"},
     "shipped": None,  # whatever community.settings chooses
 }
-# Consumer dispatch (RT_DISPATCH): Channels' own, the push mixin, or the shipped consumer.
-DISPATCHES = ("stock", "push", "shipped")
+# Consumers (RT_DISPATCH): "stock", a relay written the way Channels' documentation
+# shows (a layer channel per socket, Channels' dispatch), or "shipped", the site's own
+# (realtime.consumers through the per-process hub).
+DISPATCHES = ("stock", "shipped")
 
 RT_SETTINGS = '''\
 """Real-time bench settings: the bench settings with the channel layer chosen by RT_LAYER."""
@@ -67,47 +72,46 @@ if _layer:
 '''
 
 RT_ASGI = '''\
-"""The site's ASGI stack, with the consumer's dispatch chosen by RT_DISPATCH."""
+"""The site's ASGI stack with the reference consumer: Channels used as its documentation shows."""
 
-import os
+import json
 
 from django.core.asgi import get_asgi_application
 
 django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
-from channels.consumer import AsyncConsumer  # noqa: E402
+from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from realtime.consumers import StreamConsumer  # noqa: E402
+from realtime import streams  # noqa: E402
 
 
-class StockDispatchConsumer(StreamConsumer):
-    """Channels 4.3's dispatch: aclose_old_connections() before every handler."""
+class StockRelayConsumer(AsyncWebsocketConsumer):
+    """A layer channel per socket, a group per stream, Channels' dispatch.
 
-    async def dispatch(self, message):
-        await AsyncConsumer.dispatch(self, message)
+    No permission check, replay or presence: a lower bound of that design's cost.
+    """
 
+    async def receive(self, text_data=None, bytes_data=None):
+        frame = json.loads(text_data)
+        if frame.get("op") == "subscribe":
+            address = streams.address_for(self.scope["user"], frame["stream"])
+            await self.channel_layer.group_add(streams.group_for(address), self.channel_name)
+            reply = {"op": "subscribed", "stream": frame["stream"], "last_id": 0}
+            await self.send(text_data=json.dumps(reply))
 
-class PushDispatchConsumer(StreamConsumer):
-    """The shipped consumer already dispatches push-only messages directly."""
+    async def stream_event(self, message):
+        await self.send(text_data=message["text"])
 
-    push_handlers = StreamConsumer.push_handlers | {"stream.event", "session.closed"}
-
-
-consumer = {
-    "stock": StockDispatchConsumer,
-    "push": PushDispatchConsumer,
-    "shipped": StreamConsumer,
-}[os.environ.get("RT_DISPATCH", "shipped")]
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter([path("ws/", consumer.as_asgi())]))
+            AuthMiddlewareStack(URLRouter([path("ws/", StockRelayConsumer.as_asgi())]))
         ),
     }
 )
@@ -369,8 +373,8 @@ def _wait_port(port, process, log_path, timeout=60, path=None):
 
 
 @contextlib.contextmanager
-def daphne(db, *, layer="local", dispatch="push", redis_url="", extra_env=None):
-    """One daphne process on ``db`` (bench/_server.Database) with a layer and a dispatch."""
+def daphne(db, *, layer="local", dispatch="shipped", redis_url="", extra_env=None):
+    """One daphne process on ``db`` (bench/_server.Database) with a layer and a consumer."""
     if layer not in LAYERS or dispatch not in DISPATCHES:
         raise ValueError((layer, dispatch))
     write_modules(db.workdir)

@@ -15,7 +15,7 @@ with ``--sockets`` members, each with a session made in the database:
 The same on a bare ``websockets`` server in the same run: the ceiling.
 
     .venv/bin/python bench/realtime_connections.py
-    .venv/bin/python bench/realtime_connections.py --sockets 2000 --variants local/push
+    .venv/bin/python bench/realtime_connections.py --sockets 2000 --variants local/shipped
 """
 
 import argparse
@@ -182,10 +182,10 @@ def main():
     parser.add_argument("--sockets", type=int, default=10000)
     parser.add_argument(
         "--variants",
-        default="stock/stock,local/push",
-        help="layer/dispatch pairs (see realtime_fanout.py --help)",
+        default="stock/stock,local/shipped",
+        help="layer/consumer pairs (see realtime_fanout.py --help)",
     )
-    parser.add_argument("--redis-variants", default="redis-pubsub/push,redis-core/push")
+    parser.add_argument("--redis-variants", default="redis-pubsub/shipped")
     parser.add_argument("--redis", default=None)
     parser.add_argument("--no-redis", action="store_true")
     parser.add_argument("--fanout", type=int, default=1000, help="subscribers of the post")

@@ -22,7 +22,7 @@ Redis layers run too, and ``--scale-out`` adds two daphne processes on one Redis
 1,000 subscribers on each, posting through process A.
 
     .venv/bin/python bench/realtime_fanout.py                      # everything
-    .venv/bin/python bench/realtime_fanout.py --variants local/push,stock/stock \\
+    .venv/bin/python bench/realtime_fanout.py --variants local/shipped,stock/stock \\
         --subscribers 1000 --rounds 10 --burst 20 --no-raw        # a quick look
 """
 
@@ -400,13 +400,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--variants",
-        default="stock/stock,local/stock,stock/push,local/push",
-        help="layer/dispatch pairs; layers: " + ", ".join(W.LAYERS) + "; dispatch: "
-        "stock (Channels' dispatch), push (PushDispatchMixin), shipped (community.asgi)",
+        default="stock/stock,local/shipped",
+        help="layer/consumer pairs; layers: " + ", ".join(W.LAYERS) + "; consumers: "
+        "stock (a relay as Channels' documentation shows), shipped (community.asgi, the hub)",
     )
     parser.add_argument(
         "--redis-variants",
-        default="redis-core/stock,redis-core/push,redis-pubsub/stock,redis-pubsub/push",
+        default="redis-pubsub/stock,redis-pubsub/shipped,redis-core/shipped",
     )
     parser.add_argument("--subscribers", default="1000,2000")
     parser.add_argument("--rounds", type=int, default=20)
@@ -415,7 +415,7 @@ def main():
     parser.add_argument("--redis", default=None, help="Redis URL (default: REDIS_URL or local)")
     parser.add_argument("--no-redis", action="store_true")
     parser.add_argument("--scale-out", action="store_true", help="two processes on Redis")
-    parser.add_argument("--scale-layers", default="redis-pubsub/push,redis-core/push")
+    parser.add_argument("--scale-layers", default="redis-pubsub/shipped")
     parser.add_argument("--scale-subscribers", type=int, default=1000, help="per process")
     parser.add_argument("--no-raw", action="store_true", help="skip the raw websockets ceiling")
     parser.add_argument("--quiet", type=float, default=0.5, help="wait until other work < cores")
