@@ -21,6 +21,7 @@ revocation never cross.
 """
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -62,7 +63,7 @@ def session_hash(session_key):
     return hashlib.sha256((session_key or "").encode()).hexdigest()[:32]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Subscription:
     name: str  # what the client calls it: "me", "thread:42"
     address: str  # where events are published: "me:7", "thread:42"
@@ -86,14 +87,14 @@ class StreamConsumer(AsyncWebsocketConsumer):
         self.channel_layer = get_channel_layer()
         self.hub = get_hub(self.channel_layer)
         self.busy = asyncio.Lock()
-        self.tasks = set()
+        self.tasks = None  # background work of this socket's (a set once there is some)
         try:
             while True:
                 await self.dispatch(await receive())
         except StopConsumer:
             pass
         finally:
-            for task in self.tasks:
+            for task in self.tasks or ():
                 task.cancel()
 
     async def dispatch(self, message):
@@ -108,6 +109,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
     def _spawn(self, coroutine):
         """Run work of this socket's in the background; cancelled when the socket goes."""
         task = asyncio.create_task(coroutine)
+        if self.tasks is None:
+            self.tasks = set()
         self.tasks.add(task)
         task.add_done_callback(self._task_done)
 
@@ -116,9 +119,13 @@ class StreamConsumer(AsyncWebsocketConsumer):
         if not task.cancelled() and task.exception() is not None:
             logger.error("Socket task failed", exc_info=task.exception())
 
+    @functools.cached_property
+    def socket_id(self):
+        """This socket's entry in presence lists (unique across processes)."""
+        return uuid.uuid4().hex
+
     async def connect(self):
         self.user = self.scope["user"]
-        self.socket_id = uuid.uuid4().hex  # this socket's entry in presence lists
         self.subscriptions = {}  # public name -> Subscription
         self.by_address = {}  # address -> Subscription
         self.audiences = {}  # community slug -> how many subscriptions belong to it
@@ -126,8 +133,6 @@ class StreamConsumer(AsyncWebsocketConsumer):
         self.presence_task = None
         self.tokens, self.refilled_at = float(BURST), time.monotonic()
         self.refused, self.refused_told_at = 0, 0.0
-        session = self.scope.get("session")
-        self.session_hash = session_hash(session.session_key if session else None)
         await self.accept()
         if self.user.is_authenticated:
             try:
@@ -317,7 +322,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
                 subscription.held = deque([message])
                 self._spawn(self._drain(subscription))
         elif kind == "session.closed":
-            if message.get("session") in (None, self.session_hash):
+            session = self.scope.get("session")
+            if message.get("session") in (None, session_hash(session and session.session_key)):
                 await self.close(code=CLOSE_UNAUTHENTICATED)
         elif kind == "access.changed":
             self._spawn(self._recheck_access())
