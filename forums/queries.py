@@ -223,23 +223,37 @@ class Row(dict):
             raise AttributeError(name) from None
 
 
+# The role of a post's author in the community of the thread, while their membership
+# is active (a member has one membership per community, found through an index).
+# Raw SQL for the same reason as READER_STATE_SQL: the same as an ORM Subquery or
+# FilteredRelation cost 0.4 to 0.5 ms of Python on every thread page, this 0.1 ms.
+AUTHOR_ROLE_SQL = f"""
+    SELECT role FROM {Membership._meta.db_table}
+    WHERE user_id = {Post._meta.db_table}.author_id AND community_id = %s AND state = %s
+"""  # noqa: S608 (table names from the models, values as parameters)
+
+
 def post_rows(thread, *, after=None, limit=50):
     """What a thread page shows of its posts, as plain rows; returns (rows, next).
 
     Like ``posts``, but ``Row`` dicts rather than model instances (a page of 50 posts
     with their authors and profiles would build 150 of them), with the author as
-    ``author_username``, ``author_display_name`` and ``author_avatar`` (a file name).
+    ``author_username``, ``author_display_name``, ``author_avatar`` (a file name) and
+    ``author_role`` (their role in the thread's community, None unless they are an
+    active member), all in the one query.
     """
     queryset = Post.objects.filter(thread=thread)
     if after:
         queryset = queryset.filter(pk__gt=after)
     fields = ("id", "number", "author_id", "html", "created_at", "edited_at", "deleted_at")
+    role = RawSQL(AUTHOR_ROLE_SQL, (thread.community_id, Membership.State.ACTIVE))  # noqa: S611
     values = queryset.order_by("number").values(
         *fields,
         "reaction_counts",
         author_username=F("author__username"),
         author_display_name=F("author__profile__display_name"),
         author_avatar=F("author__profile__avatar"),
+        author_role=role,
     )
     rows = [Row(row) for row in values[: limit + 1]]
     next_after = rows[limit - 1]["id"] if len(rows) > limit else None

@@ -1,10 +1,14 @@
 """The forum pages: community home with threads, thread page, writing, and their query counts."""
 
+import re
+
 import pytest
 from django.core.signals import request_finished
 from django.db import close_old_connections, connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from community import actions as community_actions
 from forums import actions
 from forums.models import Post, Thread
 
@@ -282,3 +286,91 @@ def test_quote_a_post(client, forum):
     reply = thread.posts.get(number=2)
     assert reply.reply_to == first and "<blockquote>" in reply.html
     assert client.get(f"{thread.get_absolute_url()}?quote=nonsense").status_code == 200
+
+
+def badges(page):
+    """The role badge of each post's author on a thread page, by post number."""
+    return dict(
+        re.findall(
+            r'<article class="post[^"]*" id="post-(\d+)".*?'
+            r'<span class="post-badges" data-author-badges>(.*?)</span>\s*<span class="meta">',
+            page,
+            flags=re.S,
+        )
+    )
+
+
+@pytest.mark.django_db
+def test_posts_show_their_authors_role_in_the_community(
+    client, rf, forum, make_community, make_user, add_member, staff
+):
+    ideas, member = forum["community"], forum["member"]
+    moderator, leaver = make_user(), make_user()
+    add_member(ideas, moderator, role="moderator")
+    add_member(ideas, leaver, role="moderator")
+    # A moderator elsewhere is a member here: the role is the thread's community's.
+    other = make_community("other")
+    add_member(other, member, role="moderator")
+    thread = actions.create_thread(member, ideas, kind="discussion", title="T", body="b")
+    for author in (moderator, staff, leaver):  # staff created the community: its manager
+        actions.reply(author, thread, body="r")
+    community_actions.leave(leaver, ideas)
+
+    page = client.get(thread.get_absolute_url()).content.decode()
+    role = '<span class="tag tag-role" data-role="{0}">{1}</span>'
+    assert badges(page) == {
+        "1": "",
+        "2": role.format("moderator", "Moderator"),
+        "3": role.format("manager", "Manager"),
+        "4": "",  # gone: no membership, no role
+    }
+    page = client.get(thread.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert badges(page)["2"] == role.format("moderator", "Modérateur")
+    assert badges(page)["3"] == role.format("manager", "Responsable")
+
+    # Read live from the memberships: a change shows on the next view.
+    community_actions.set_role(staff, ideas, moderator, role="member")
+    community_actions.set_role(staff, ideas, member, role="moderator")
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert badges(page) == {
+        "1": role.format("moderator", "Moderator"),
+        "2": "",
+        "3": role.format("manager", "Manager"),
+        "4": "",
+    }
+    # And still in the same queries (test_thread_page_queries_do_not_grow counts them).
+    with CaptureQueriesContext(connection) as queries:
+        render_thread(rf, None, thread)
+    assert len(queries) == EXPECTED_THREAD_QUERIES[0]
+
+
+@pytest.mark.django_db
+def test_authors_names_are_escaped_once(client, forum):
+    member = forum["member"]
+    community_actions.update_profile(member, member, display_name='<b>Tom & "Jerry"</b>')
+    thread = actions.create_thread(
+        member, forum["community"], kind="discussion", title="T", body="b"
+    )
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert ">&lt;b&gt;Tom &amp; &quot;Jerry&quot;&lt;/b&gt;</a>" in page
+    assert '<span class="avatar avatar-initial" aria-hidden="true">&lt;</span>' in page
+    assert "<b>Tom" not in page and "&amp;lt;" not in page and "&amp;amp;" not in page
+
+
+@pytest.mark.django_db
+def test_the_posts_forms_carry_a_valid_csrf_token(forum):
+    thread = actions.create_thread(
+        forum["member"], forum["community"], kind="discussion", title="T", body="b"
+    )
+    post = thread.posts.get()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(forum["member"])
+    page = client.get(thread.get_absolute_url()).content.decode()
+    form = re.search(rf'<form method="post" action="/posts/{post.pk}/react/".*?</form>', page)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.group()).group(1)
+    response = client.post(
+        f"/posts/{post.pk}/react/", {"kind": "love", "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert post.reaction_counts == {"love": 1}
