@@ -64,6 +64,7 @@ class Hub:
         self.changing = {}  # group -> future done once its layer membership settled
         self.channel = None
         self.reader = None
+        self.starting = asyncio.Lock()  # one channel and one reader, however many join at once
         self.repairing = None  # the repair task while one runs
         self.heart = None  # the heartbeat task
 
@@ -160,7 +161,11 @@ class Hub:
             await self.layer.group_add(group, self.channel)
 
     async def _start(self):
-        if self.reader is None or self.reader.done():
+        if self.reader is not None and not self.reader.done():
+            return
+        async with self.starting:
+            if self.reader is not None and not self.reader.done():
+                return  # another joiner started it meanwhile
             if self.channel is None:
                 self.channel = await self.layer.new_channel("realtime-hub.")
             self.reader = asyncio.create_task(self._read(), name="realtime-hub")

@@ -24,7 +24,11 @@ class Broken(Member):
 
 
 class SlowToJoin(LocalChannelLayer):
-    """A layer whose subscriptions take a while, as a Redis round trip does."""
+    """A layer whose calls take a while, as Redis round trips do."""
+
+    async def new_channel(self, prefix="specific."):
+        await asyncio.sleep(0.01)
+        return await super().new_channel(prefix)
 
     async def group_add(self, group, channel):
         await asyncio.sleep(0.05)
@@ -76,6 +80,16 @@ async def test_a_join_returns_only_once_the_layer_delivers():
     assert list(layer.groups["g"]) == [hub.channel]
     await layer.group_send("g", {"type": "t", "group": "g", "n": 1})
     await until(lambda: len(log) == 2)
+
+
+async def test_sockets_arriving_together_make_one_hub_channel():
+    layer, log = SlowToJoin(), []
+    hub = Hub(layer)
+    await asyncio.gather(*(hub.join(f"g{n % 3}", Member(n, log)) for n in range(20)))
+    assert {channel for members in layer.groups.values() for channel in members} == {hub.channel}
+    for n in range(3):
+        await layer.group_send(f"g{n}", {"type": "t", "group": f"g{n}", "n": n})
+    await until(lambda: len(log) == 20)
 
 
 async def test_a_broken_member_does_not_keep_the_event_from_the_others(caplog):
