@@ -80,25 +80,25 @@ class Hub:
             await self._repaired()
             await self._start()
             await self._settled(group)
-            members = self.members.get(group)
-            if members is not None:
-                members.add(member)
-                return
-            self.members[group] = {member}
-            try:
-                await self._change(group, self.layer.group_add)
-            except Exception:
-                self.members.pop(group, None)
-                self._repair()
-                raise
-            except BaseException:
-                self.members.pop(group, None)
-                raise
+            if self.repairing is None:  # else one began meanwhile: wait for it
+                break
+        members = self.members.get(group)
+        if members is not None:
+            members.add(member)
             return
+        self.members[group] = {member}
+        try:
+            await self._change(group, self.layer.group_add)
+        except Exception:
+            self.members.pop(group, None)
+            self._repair()
+            raise
+        except BaseException:
+            self.members.pop(group, None)
+            raise
 
     async def leave(self, group, member):
         """Stop delivering ``group`` to ``member``; the last one out unsubscribes the process."""
-        await self._repaired()
         await self._settled(group)
         members = self.members.get(group)
         if members is None or member not in members:
@@ -107,6 +107,8 @@ class Hub:
         if members:
             return
         del self.members[group]
+        if self.repairing is not None:
+            return  # the layer is away; the repair subscribes to groups with members only
         try:
             await self._change(group, self.layer.group_discard)
         except Exception:
