@@ -157,27 +157,39 @@ async def subscribe_when_back(server, stream, since, deadline):
             await asyncio.sleep(0.5)
 
 
+async def alice_on_the_first_thread(server):
+    """The first thread's stream and replies path, and a token to reply as alice."""
+    thread_id = first_thread(server)
+    token = await asyncio.to_thread(token_for, server, "alice")
+    return f"thread:{thread_id}", f"/api/v1/threads/{thread_id}/posts", token
+
+
+async def subscribed(server, stream):
+    ws = await connect(server.ws_url, origin=server.origin, open_timeout=TIMEOUT)
+    await ws.send(json.dumps({"op": "subscribe", "stream": stream}))
+    assert json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))["op"] == "subscribed"
+    return ws
+
+
+async def replies(server, path, token, count):
+    """``count`` replies through the API, one after the other (the publish may fail)."""
+    return [
+        await asyncio.to_thread(api, server, "POST", path, token, {"body": f"During {n}"})
+        for n in range(count)
+    ]
+
+
 async def test_no_committed_post_is_lost_across_a_redis_restart(own_redis):
     with servers.run_daphne(redis_url=own_redis["url"]) as server:
-        thread_id = first_thread(server)
-        token = await asyncio.to_thread(token_for, server, "alice")
-        stream = f"thread:{thread_id}"
-        path = f"/api/v1/threads/{thread_id}/posts"
-
-        async with connect(server.ws_url, origin=server.origin, open_timeout=TIMEOUT) as ws:
-            await ws.send(json.dumps({"op": "subscribe", "stream": stream}))
-            assert json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))["op"] == "subscribed"
+        stream, path, token = await alice_on_the_first_thread(server)
+        async with await subscribed(server, stream) as ws:
             first = await asyncio.to_thread(api, server, "POST", path, token, {"body": "Before"})
             frame = await next_event(ws, "post.created")
             assert frame["data"]["id"] == first["id"]
             last_id = frame["id"]
 
             own_redis["stop"]()
-            # Writes go on while Redis is down (the publish failure is logged).
-            during = [
-                await asyncio.to_thread(api, server, "POST", path, token, {"body": f"During {n}"})
-                for n in range(3)
-            ]
+            during = await replies(server, path, token, 3)  # writes go on, failures logged
         own_redis["restart"]()
 
         ws = await subscribe_when_back(server, stream, last_id, time.monotonic() + 30)
@@ -196,18 +208,10 @@ async def test_no_committed_post_is_lost_across_a_redis_restart(own_redis):
 async def test_a_socket_open_through_a_redis_outage_gets_what_it_missed(own_redis):
     """The hub's heartbeat notices the outage; repaired, it makes open sockets catch up."""
     with servers.run_daphne(redis_url=own_redis["url"]) as server:
-        thread_id = first_thread(server)
-        token = await asyncio.to_thread(token_for, server, "alice")
-        stream = f"thread:{thread_id}"
-        path = f"/api/v1/threads/{thread_id}/posts"
-        async with connect(server.ws_url, origin=server.origin, open_timeout=TIMEOUT) as ws:
-            await ws.send(json.dumps({"op": "subscribe", "stream": stream}))
-            assert json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))["op"] == "subscribed"
+        stream, path, token = await alice_on_the_first_thread(server)
+        async with await subscribed(server, stream) as ws:
             own_redis["stop"]()
-            during = [
-                await asyncio.to_thread(api, server, "POST", path, token, {"body": f"During {n}"})
-                for n in range(2)
-            ]
+            during = await replies(server, path, token, 2)
             await asyncio.sleep(hub.HEARTBEAT_SECONDS + 1)  # a heartbeat fails meanwhile
             own_redis["restart"]()
             # No new post, no reconnection: the repaired hub has the socket catch up.
