@@ -153,7 +153,9 @@ else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, with connections reused within the process
+            # (community/db_backends/sqlite3/base.py).
+            "ENGINE": "community.db_backends.sqlite3",
             "NAME": VAR_DIR / "db.sqlite3",
             "OPTIONS": {
                 # WAL lets readers go on while one writer writes; IMMEDIATE takes the

@@ -31,12 +31,12 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 
 from realtime import presence, publish, streams
-from realtime.db import database_sync_to_async
 from realtime.hub import get_hub
 
 logger = logging.getLogger(__name__)
