@@ -286,7 +286,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
     async def _send_rows(self, subscription, rows, *, resend=False):
         for row in rows:
             if resend or row.seq > subscription.last_id:
-                await self.send(text_data=publish.dumps(row.frame(subscription.name)))
+                await self._write(publish.dumps(row.frame(subscription.name)))
                 subscription.last_id = max(subscription.last_id, row.seq)
 
     async def _catch_up(self, subscription, since=None):
@@ -323,7 +323,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
                 self._spawn(self._drain(subscription))
         elif kind == "session.closed":
             session = self.scope.get("session")
-            if message.get("session") in (None, session_hash(session and session.session_key)):
+            key = session.session_key if session is not None else None
+            if message.get("session") in (None, session_hash(key)):
                 await self.close(code=CLOSE_UNAUTHENTICATED)
         elif kind == "access.changed":
             self._spawn(self._recheck_access())
