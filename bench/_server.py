@@ -218,15 +218,10 @@ def server(db, kind="daphne", workers=1):
     log = open(db.workdir / f"{kind}-{port}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(cmd, cwd=ROOT, env=db.env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_ready(port, process, db.workdir / f"{kind}-{port}.log")
+        wait_ready(port, process, db.workdir / f"{kind}-{port}.log")
         yield Server(base=f"http://{HOST}:{port}", pid=process.pid, kind=kind)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         log.close()
 
 
@@ -306,19 +301,34 @@ def wait_quiet(max_busy=0.25, timeout=900.0, note=print):
     return busy
 
 
-def _wait_ready(port, process, log_path, timeout=60):
+def wait_ready(port, process, log_path, timeout=60, path="/healthz"):
+    """Wait until the server on ``port`` answers 200 on ``path`` (path None: accepts TCP)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited:\n{Path(log_path).read_text()[-3000:]}")
         try:
-            status, _ = get(f"http://{HOST}:{port}", "/healthz")
+            if path is None:
+                socket.create_connection((HOST, port), 1).close()
+                return
+            status, _ = get(f"http://{HOST}:{port}", path)
             if status == 200:
                 return
         except OSError:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"server not ready after {timeout} s:\n{Path(log_path).read_text()[-3000:]}")
+
+
+def stop_process(process):
+    """SIGTERM, then SIGKILL after 10 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _split(base):

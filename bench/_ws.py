@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from _server import BIN, HOST, PYTHON, ROOT, _read_response, free_port
+import _server as S
+from _server import BIN, HOST, PYTHON, ROOT, free_port
 from websockets.client import ClientProtocol
 from websockets.frames import Opcode
 from websockets.http11 import Response
@@ -291,17 +292,6 @@ async def post_json(base, path, payload, token):
     return status, rest
 
 
-async def get_ok(base, path="/healthz"):
-    split = urlsplit(base)
-    reader, writer = await asyncio.open_connection(split.hostname, split.port)
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: {split.hostname}\r\n\r\n".encode())
-    try:
-        status, _close = await _read_response(reader)
-    finally:
-        writer.close()
-    return status
-
-
 # --- servers ------------------------------------------------------------------------
 
 
@@ -343,35 +333,6 @@ def exit_on_sigterm():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
-def _stop(process):
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_port(port, process, log_path, timeout=60, path=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited:\n{Path(log_path).read_text()[-3000:]}")
-        try:
-            if path is None:
-                import socket
-
-                socket.create_connection((HOST, port), 1).close()
-                return
-            if asyncio.run(get_ok(f"http://{HOST}:{port}", path)) == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"server not ready after {timeout} s:\n{Path(log_path).read_text()[-3000:]}")
-
-
 @contextlib.contextmanager
 def daphne(db, *, layer="local", dispatch="shipped", redis_url="", extra_env=None):
     """One daphne process on ``db`` (bench/_server.Database) with a layer and a consumer."""
@@ -402,12 +363,12 @@ def daphne(db, *, layer="local", dispatch="shipped", redis_url="", extra_env=Non
             preexec_fn=_die_with_parent,
         )
     try:
-        _wait_port(port, process, log_path, path="/healthz")
+        S.wait_ready(port, process, log_path)
         yield Running(
             port=port, pid=process.pid, kind=f"daphne {layer}/{dispatch}", process=process
         )
     finally:
-        _stop(process)
+        S.stop_process(process)
 
 
 @contextlib.contextmanager
@@ -427,10 +388,10 @@ def raw_server(workdir, redis_url=""):
             preexec_fn=_die_with_parent,
         )
     try:
-        _wait_port(port, process, log_path)
+        S.wait_ready(port, process, log_path, path=None)
         yield Running(port=port, pid=process.pid, kind="raw websockets", process=process)
     finally:
-        _stop(process)
+        S.stop_process(process)
 
 
 def rss_kib(pid):

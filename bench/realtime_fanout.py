@@ -277,6 +277,21 @@ def summary(case, latency, throughput):
     return row
 
 
+async def grow(sites, servers, collector, count, thread):
+    """Open clients until each site has ``count`` on ``thread:<thread>``.
+
+    Returns the subscribers in all and the seconds the last batch took to open.
+    """
+    seconds = 0.0
+    for clients, server in zip(sites.values(), servers, strict=True):
+        more, seconds = await W.open_clients(
+            server.ws_url, server.origin, count - len(clients), streams=[f"thread:{thread}"]
+        )
+        clients.extend(more)
+    rebind(collector, sites)
+    return sum(len(c) for c in sites.values()), seconds
+
+
 async def measure_daphne(servers, fixture, counts, args, label):
     """Open clients on ``servers`` (1 or 2), then latency and burst per subscriber count."""
     thread = fixture["threads"][0]
@@ -289,13 +304,7 @@ async def measure_daphne(servers, fixture, counts, args, label):
         return await post(servers[0], thread, token, f"Fan-out round {n}")
 
     for count in counts:
-        for clients, server in zip(sites.values(), servers, strict=True):
-            more, seconds = await W.open_clients(
-                server.ws_url, server.origin, count - len(clients), streams=[f"thread:{thread}"]
-            )
-            clients.extend(more)
-        rebind(collector, sites)
-        subscribers = sum(len(c) for c in sites.values())
+        subscribers, seconds = await grow(sites, servers, collector, count, thread)
         print(f"   {label}: {subscribers} subscribers ({seconds:.1f} s to open the last batch)")
         latency = await latency_rounds(trigger, collector, sites, args.rounds, args.warmup)
         posts = args.burst if "stock" not in label.split("/")[0] else max(5, args.burst // 5)
@@ -325,13 +334,7 @@ async def measure_raw(servers, counts, args, label="raw websockets"):
         return await trigger(counter[0])
 
     for count in counts:
-        for clients, server in zip(sites.values(), servers, strict=True):
-            more, _seconds = await W.open_clients(
-                server.ws_url, server.origin, count - len(clients), streams=[f"thread:{thread}"]
-            )
-            clients.extend(more)
-        rebind(collector, sites)
-        subscribers = sum(len(c) for c in sites.values())
+        subscribers, _seconds = await grow(sites, servers, collector, count, thread)
         latency = await latency_rounds(unique_trigger, collector, sites, args.rounds, args.warmup)
         throughput = await burst(
             unique_trigger, collector, sites, args.burst, [s.pid for s in servers]
