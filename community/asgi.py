@@ -27,8 +27,8 @@ application = ProtocolTypeRouter(
     }
 )
 
-# The collector, tuned for a long-lived server process (bench/README.md, "Garbage
-# collection"): what exists once the site is loaded (Django, Wagtail, URLs,
+# The collector, tuned for a long-lived server process (bench/README.md, real-time
+# benches, "After the hub"): what exists once the site is loaded (Django, Wagtail, URLs,
 # templates) lives as long as the process, so it leaves the collector's
 # generations; and the youngest generation is collected every 50,000 new objects
 # rather than 700. With 2,000 sockets open, full collections otherwise stopped the
