@@ -15,8 +15,13 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
+from realtime import transport  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
+
+if settings.REALTIME_DIRECT_WRITE:
+    transport.install()  # before daphne listens: it imports this module first
 
 application = ProtocolTypeRouter(
     {

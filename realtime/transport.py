@@ -1,0 +1,56 @@
+"""Daphne's TCP connections write at once instead of waiting for the next loop turn.
+
+Twisted's TCP transport never writes in ``write()``: it buffers the bytes, registers
+the socket with the event loop for writability (``epoll_ctl``), writes on the next
+turn, then unregisters the socket (``epoll_ctl`` again). For a WebSocket frame pushed
+to a thousand sockets that is two system calls, a loop callback and a buffer join per
+frame on top of the ``send`` itself: about a quarter of the process's time during a
+fan-out (``bench/README.md``, "After the hub"). asyncio's own transports, and
+uvicorn with them, try the ``send`` first and buffer only what the kernel did not
+take; ``DirectWriteServer`` does the same for daphne.
+
+The fallback is Twisted's own path whenever anything is pending (buffered bytes,
+a closing connection, TLS, a pull producer) and for whatever the kernel did not
+take: ordering, back-pressure and closing stay Twisted's. Only plain TCP servers
+are affected (daphne's ``--port`` and ``-e tcp:`` endpoints); UNIX sockets and
+clients are left alone. Off with ``REALTIME_DIRECT_WRITE=false``.
+
+``install()`` is called by ``community.asgi`` at import, before daphne listens.
+"""
+
+from twisted.internet import tcp
+
+
+class DirectWriteServer(tcp.Server):
+    """A ``tcp.Server`` whose ``write`` sends at once when nothing is pending."""
+
+    def write(self, data):
+        if (
+            data
+            and not self.TLS
+            and self.connected
+            and not self.disconnecting
+            and not self._writeDisconnected
+            # A pull producer is asked for more when Twisted's buffer drains, so
+            # its writes must go through the buffer. A streaming one (daphne's
+            # HTTP channel stays registered after the WebSocket upgrade) is only
+            # paused when the buffer grows, which a write taken whole never does.
+            and (self.producer is None or self.streamingProducer)
+            and not self._tempDataBuffer
+            and self.offset == len(self.dataBuffer)
+        ):
+            try:
+                sent = self.socket.send(data)
+            except OSError:
+                # Would block, interrupted, or the connection is gone: Twisted's
+                # buffered path below retries, or finds the loss and reports it.
+                sent = 0
+            if sent == len(data):
+                return
+            data = data[sent:]
+        super().write(data)
+
+
+def install():
+    """Make every TCP port opened from now on use ``DirectWriteServer``."""
+    tcp.Port.transport = DirectWriteServer
