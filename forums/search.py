@@ -61,7 +61,12 @@ matches), ranks those, ties broken by recency, and pages through them
 (``search_page`` stops at the window's end). Recent posts first among the
 many matches of a common word is also what forum readers expect. Finding
 those newest matches is bounded on PostgreSQL too, whatever its planner
-estimates (see ``PostgresEngine._newest``). What stays slower: a common word
+estimates (see ``PostgresEngine._newest``): it looks at the newest
+``RECENT_ROWS`` posts first, and further back only when they hold fewer than
+``ENOUGH`` matches (two common words together: ranking a hundred recent
+matches instead of fetching thousands of older ones halved the slowest
+queries). The ranking query runs without PostgreSQL's JIT compiler, whose
+50 ms of compiling a large estimate could trigger for a 5 ms query. What stays slower: a common word
 searched in one small community, or by someone who may read only a small
 part of a big site, has to go through many matches to find its few readable
 ones (``bench/search.py`` prints these "hard cases" apart).
@@ -170,6 +175,8 @@ MAX_QUERY_CHARS = 200
 MAX_TERMS = 20
 MAX_LIMIT = 100
 WINDOW = 300
+# PostgreSQL: older posts are searched only when the newer ones matched fewer times.
+ENOUGH = 100
 # PostgreSQL: the newest rows searched first, then the rest (see PostgresEngine._newest).
 RECENT_ROWS = (50_000,)
 TITLE_WEIGHT, BODY_WEIGHT = 1.0, 0.1
@@ -541,7 +548,7 @@ class PostgresEngine:
         return f"websearch_to_tsquery('{PG_CONFIG}', %s)"
 
     def _newest(self, table, key, newest_key, match, readable, community_id):
-        """The ``WINDOW`` newest readable matches, newest first, with bounded work.
+        """The newest readable matches (at most ``WINDOW``), newest first, with bounded work.
 
         PostgreSQL's planner picks between walking the table backwards by primary
         key until ``WINDOW`` rows pass the filter (right for common words) and
@@ -549,10 +556,14 @@ class PostgresEngine:
         overestimates the matches (two words that rarely meet, such as a French
         and an English one, or a search in one small community) the walk reads
         the whole table: half a second at a million posts. So the walk is
-        bounded: one branch per slice of keys, newest slice first, each run only
-        if the ones before it yielded fewer than ``WINDOW`` rows; the first may
-        walk at most ``RECENT_ROWS[0]`` rows, the others must use the index
-        (``key + 0`` cannot be walked in order).
+        bounded: one slice of keys at a time, newest first, the first walking
+        at most ``RECENT_ROWS[0]`` rows, the others through the index (``key +
+        0`` cannot be walked in order).
+
+        An older slice is read only while the newer ones gave fewer than
+        ``ENOUGH`` matches: its matches are all fetched from the table before the
+        newest are kept, thousands of rows for two common words, and a page
+        ranked from a hundred recent matches is as good a page.
         """
         readable_sql, readable_params = readable
         one = "" if community_id is None else "AND s.community_id = %s "
@@ -560,7 +571,7 @@ class PostgresEngine:
         match_sql = f"s.vector @@ {self._tsquery()} AND s.community_id IN ({readable_sql}) {one}"
         cuts = sorted({max(newest_key - size, 0) for size in RECENT_ROWS}, reverse=True)
         bounds = list(zip([None, *cuts], [*cuts, None], strict=True))
-        branches, params = [], []
+        slices, params = [], []
         for index, (upper, lower) in enumerate(bounds):
             where, values = [], []
             if lower is not None:
@@ -569,19 +580,29 @@ class PostgresEngine:
             if upper is not None:
                 where.append(f"s.{key} < %s")
                 values.append(upper)
+            if index:
+                # A condition on the slices before only: evaluated once, and
+                # when false this slice's scan does not run at all.
+                counts = (f"(SELECT count(*) FROM slice{i})" for i in range(index))  # noqa: S608
+                found = " + ".join(counts)
+                where.append(f"{found} < {ENOUGH}")
             order = f"s.{key}" if index == 0 else f"s.{key} + 0"
-            branches.append(
-                f"(SELECT s.{key} AS key, s.vector AS v FROM {table} AS s "  # noqa: S608
-                f"WHERE {' AND '.join([*where, match_sql])}"
+            slices.append(
+                f"slice{index} AS MATERIALIZED (SELECT s.{key} AS key, s.vector AS v "  # noqa: S608
+                f"FROM {table} AS s WHERE {' AND '.join([*where, match_sql])}"
                 f"ORDER BY {order} DESC LIMIT {WINDOW})"
             )
             params.extend([*values, match, *readable_params, *extra])
-        union = " UNION ALL ".join(branches)
-        sql = f"SELECT * FROM ({union}) AS newest LIMIT {WINDOW}"  # noqa: S608
+        union = " UNION ALL ".join(f"SELECT * FROM slice{i}" for i in range(len(slices)))  # noqa: S608
+        sql = f"WITH {', '.join(slices)} SELECT * FROM ({union}) AS newest LIMIT {WINDOW}"  # noqa: S608
         return sql, tuple(params)
 
     def rank(self, connection, match, readable, limit, offset, community_id=None):
-        with connection.cursor() as cursor:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            # Without JIT: the planner's estimate for an older slice that will not
+            # run (see _newest) can pass jit_above_cost, and compiling then took
+            # 50 ms for a query that runs in 5.
+            cursor.execute("SET LOCAL jit = off")
             cursor.execute(
                 "SELECT (SELECT max(post_id) FROM forums_post_search), "
                 "(SELECT max(thread_id) FROM forums_thread_search)"
