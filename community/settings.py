@@ -378,7 +378,7 @@ INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "14"))
 REALTIME_RETENTION_DAYS = int(os.environ.get("REALTIME_RETENTION_DAYS", "7"))
 REALTIME_REPLAY_MAX = int(os.environ.get("REALTIME_REPLAY_MAX", "5000"))
 # daphne's TCP connections send at once rather than on the next loop turn
-# (realtime/transport.py): about 1.5 times the fan-out rate. Off: Twisted's own path.
+# (realtime/transport.py): 1.3 to 1.5 times the fan-out rate. Off: Twisted's own path.
 REALTIME_DIRECT_WRITE = env_bool("REALTIME_DIRECT_WRITE", True)
 
 # --- Security ---------------------------------------------------------------
