@@ -14,6 +14,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.urls import get_resolver  # noqa: E402
 
 from community.runtime import tune_garbage_collector  # noqa: E402
 from realtime import transport  # noqa: E402
@@ -33,5 +34,6 @@ application = ProtocolTypeRouter(
 )
 
 
-# Last, once everything above is loaded.
+# Last, once everything above and the URLconf are loaded.
+get_resolver().url_patterns  # noqa: B018 (imports the URLconf)
 tune_garbage_collector()

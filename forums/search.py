@@ -59,17 +59,24 @@ query scores the ``WINDOW`` newest readable matching posts and the
 ``WINDOW`` newest readable matching threads (a rarer word: all its
 matches), ranks those, ties broken by recency, and pages through them
 (``search_page`` stops at the window's end). Recent posts first among the
-many matches of a common word is also what forum readers expect. Finding
-those newest matches is bounded on PostgreSQL too, whatever its planner
-estimates (see ``PostgresEngine._newest``): it looks at the newest
-``RECENT_ROWS`` posts first, and further back only when they hold fewer than
-``ENOUGH`` matches (two common words together: ranking a hundred recent
-matches instead of fetching thousands of older ones halved the slowest
-queries). The ranking query runs without PostgreSQL's JIT compiler, whose
-50 ms of compiling a large estimate could trigger for a 5 ms query. What stays slower: a common word
-searched in one small community, or by someone who may read only a small
-part of a big site, has to go through many matches to find its few readable
-ones (``bench/search.py`` prints these "hard cases" apart).
+many matches of a common word is also what forum readers expect.
+
+PostgreSQL bounds the work of finding those newest matches, whatever its
+planner estimates (see ``PostgresEngine._newest``): it looks at the newest
+``RECENT_ROWS`` posts (and threads) first, and further back only when they
+hold fewer than ``ENOUGH`` readable matches. So where the newest 50,000
+posts hold between ``ENOUGH`` and ``WINDOW`` readable matches, only those
+are ranked and older matches are not found, even on later pages: a deliberate
+trade (two common words together fetched thousands of older matches from
+the table to keep a few dozen; a hundred recent matches rank as good a page),
+which SQLite, whose index walks newest first at no such cost, does not make.
+The ranking query runs with PostgreSQL's JIT compiler off, whose 50 ms of
+compiling a large estimate could trigger for a 5 ms query.
+
+What stays slower: a common word searched in one small community, or by
+someone who may read only a small part of a big site, has to go through many
+matches to find its few readable ones (``bench/search.py`` prints these "hard
+cases" apart).
 
 Engines
 -------
@@ -599,15 +606,16 @@ class PostgresEngine:
 
     def rank(self, connection, match, readable, limit, offset, community_id=None):
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            # Without JIT: the planner's estimate for an older slice that will not
-            # run (see _newest) can pass jit_above_cost, and compiling then took
-            # 50 ms for a query that runs in 5.
-            cursor.execute("SET LOCAL jit = off")
+            # JIT off until the transaction ends (inside a request's transaction,
+            # for the rest of it): the planner's estimate for an older slice that
+            # will not run (see _newest) can pass jit_above_cost, and compiling
+            # then took 50 ms for a query that runs in 5.
             cursor.execute(
-                "SELECT (SELECT max(post_id) FROM forums_post_search), "
+                "SELECT set_config('jit', 'off', true), "
+                "(SELECT max(post_id) FROM forums_post_search), "
                 "(SELECT max(thread_id) FROM forums_thread_search)"
             )
-            max_post, max_thread = cursor.fetchone()
+            _, max_post, max_thread = cursor.fetchone()
             posts, post_params = self._newest(
                 "forums_post_search",
                 "post_id",

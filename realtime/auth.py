@@ -2,11 +2,14 @@
 
 What Channels' ``AuthMiddlewareStack`` puts on the scope (``cookies``, ``session``,
 ``user``), loaded in one trip to the database thread when the socket opens. The
-user is the one Django's ``get_user`` finds, with the same checks (a known backend,
-the session's hash against the password's, with ``SECRET_KEY_FALLBACKS``), but
-nothing is written: a session Django would flush or move to a new key (a changed
-password, a rotated secret key) gives an anonymous socket, or a signed-in one that
-the next HTTP request moves, and only HTTP responses can set the new cookie.
+user is one Django's ``get_user`` would find, with the same checks (a known
+backend, an active user, the session's hash against the password's), but nothing
+is changed: a session Django would flush or move to a new key gives an anonymous
+socket, and HTTP, which can set the cookie, does the flushing or moving. That
+includes a session signed with a key from ``SECRET_KEY_FALLBACKS``: Django moves it
+to a new key on the next page load, and the socket, still holding the old key,
+would miss the ``session.closed`` of a later logout (Channels' own ``get_user``
+refuses those sessions too).
 
 Why not ``AuthMiddlewareStack``: its ``SessionMiddleware`` wraps ``send`` so that an
 HTTP response can save a modified session and set its cookie. A WebSocket
@@ -34,7 +37,7 @@ from django.utils.crypto import constant_time_compare
 
 
 def scope_cookies(scope):
-    """The request's cookies, every ``Cookie`` header joined (as Channels does)."""
+    """The request's cookies, every ``Cookie`` header joined (as Django's HTTP side reads them)."""
     headers = [value for name, value in scope.get("headers", ()) if name == b"cookie"]
     return parse_cookie(b"; ".join(headers).decode("latin-1")) if headers else {}
 
@@ -54,8 +57,7 @@ def session_user(session):
     session_hash = session.get(HASH_SESSION_KEY)
     if not session_hash:
         return AnonymousUser()
-    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
-    if not any(constant_time_compare(session_hash, known) for known in hashes):
+    if not constant_time_compare(session_hash, user.get_session_auth_hash()):
         return AnonymousUser()
     return user
 

@@ -10,10 +10,12 @@ uvicorn with them, try the ``send`` first and buffer only what the kernel did no
 take; ``DirectWriteServer`` does the same for daphne.
 
 The fallback is Twisted's own path whenever anything is pending (buffered bytes,
-a closing connection, TLS, a pull producer) and for whatever the kernel did not
-take: ordering, back-pressure and closing stay Twisted's. Only plain TCP servers
-are affected (daphne's ``--port`` and ``-e tcp:`` endpoints); UNIX sockets and
-clients are left alone. Off with ``REALTIME_DIRECT_WRITE=false``.
+a closing or aborted connection, ``startTLS``, a pull producer), for anything but
+``bytes``, and for whatever the kernel did not take: ordering, back-pressure and
+closing stay Twisted's. Every TCP port daphne listens on is affected (``--port``,
+``-e tcp:`` and ``-e ssl:``, whose TLS layer is a protocol wrapped around this
+transport and writes ciphertext through it); UNIX sockets are left alone. Off
+with ``REALTIME_DIRECT_WRITE=false``.
 
 ``install()`` is called by ``community.asgi`` at import, before daphne listens.
 """
@@ -26,10 +28,12 @@ class DirectWriteServer(tcp.Server):
 
     def write(self, data):
         if (
-            data
+            type(data) is bytes  # Twisted's own check refuses others, after a partial send too
+            and data
             and not self.TLS
             and self.connected
             and not self.disconnecting
+            and not self._aborting
             and not self._writeDisconnected
             # A pull producer is asked for more when Twisted's buffer drains, so
             # its writes must go through the buffer. A streaming one (daphne's

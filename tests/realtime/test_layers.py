@@ -13,7 +13,6 @@ import time
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.auth import AuthMiddlewareStack
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels.routing import URLRouter
@@ -21,6 +20,7 @@ from channels.testing import WebsocketCommunicator
 from django.urls import path
 
 from realtime import publish
+from realtime.auth import SessionAuthMiddleware
 from realtime.consumers import StreamConsumer
 from realtime.layers import LocalChannelLayer
 from realtime.streams import group_for
@@ -332,7 +332,7 @@ class BusySyncThread:
 @pytest.mark.django_db(transaction=True)
 async def test_stream_events_reach_the_socket_while_the_sync_thread_is_busy(make_community):
     await sync_to_async(make_community)("open-club", visibility="public")
-    app = AuthMiddlewareStack(URLRouter([path("ws/", StreamConsumer.as_asgi())]))
+    app = SessionAuthMiddleware(URLRouter([path("ws/", StreamConsumer.as_asgi())]))
     socket = WebsocketCommunicator(app, "/ws/")
     assert (await socket.connect())[0]
     await socket.send_to(text_data=json.dumps({"op": "subscribe", "stream": "community:open-club"}))
