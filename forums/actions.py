@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from community import activity
 from community import permissions as community_permissions
 from community.errors import Conflict, Forbidden
+from community.models import Membership
 from community.validators import validate_single_line, validate_text
 from forums import markdown, permissions, tasks
 from forums.models import (
@@ -129,7 +130,35 @@ def _publish_thread(thread, event, *, page=True):
 
 
 def _publish_post(post, event):
-    publish.send_event_on_commit(f"thread:{post.thread_id}", event, post_data(post))
+    data = post_data(post)
+    if event == "post.created" and data["author"] is not None:
+        data["author"].update(_author_standing(post))
+    publish.send_event_on_commit(f"thread:{post.thread_id}", event, data)
+
+
+# The roles a post's header names (members need no badge); forums.views shows the same.
+STAFFING_ROLES = frozenset({Membership.Role.MODERATOR, Membership.Role.MANAGER})
+
+
+def _author_standing(post):
+    """What the thread page shows next to a post of the author's, for a post added live.
+
+    ``avatar``: the picture's URL or None; ``role``: "moderator" or "manager" in the
+    thread's community, None for anyone else.
+    """
+    author = post.author
+    avatar = author.profile.avatar
+    role = (
+        Membership.objects.filter(
+            user=author, community_id=post.thread.community_id, state=Membership.State.ACTIVE
+        )
+        .values_list("role", flat=True)
+        .first()
+    )
+    return {
+        "avatar": avatar.url if avatar else None,
+        "role": role if role in STAFFING_ROLES else None,
+    }
 
 
 # --- Validation -----------------------------------------------------------------

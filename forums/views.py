@@ -172,6 +172,7 @@ def thread_detail(request, slug, thread_id):
         # render time, and the blank reaction buttons of a new post.
         "stream_last_id": thread.stream_last_id or 0,
         "reaction_kinds": Reaction.Kind.choices,
+        "role_labels": {role.value: role.label for role in actions.STAFFING_ROLES},
         # The CSRF field of the posts' forms (members only), made once rather than by a
         # {% csrf_token %} in each form of each post.
         "csrf_input": format_html(
@@ -207,10 +208,6 @@ def _url_maker(name, *args):
     return lambda value: SafeString(
         f"{prefix}{html.escape(quote(str(value), safe=RFC3986_SUBDELIMS + '/~:@'))}{suffix}"
     )
-
-
-# The roles a post's header names (members need no badge).
-STAFFING_ROLES = frozenset({Membership.Role.MODERATOR, Membership.Role.MANAGER})
 
 
 def prepare_posts(posts, thread, user, *, can_participate, can_accept, can_moderate):
@@ -250,7 +247,7 @@ def prepare_posts(posts, thread, user, *, can_participate, can_accept, can_moder
                     "avatar_url": escape(avatars.url(avatar)) if avatar else "",
                     "initial": escape(name[:1].upper()),
                     "author_role_label": escape(Membership.Role(role).label)
-                    if role in STAFFING_ROLES
+                    if role in actions.STAFFING_ROLES
                     else "",
                 }
             post.update(byline)

@@ -133,6 +133,44 @@
       return document.getElementById(`post-${number}`);
     }
 
+    // The author as the posts rendered by the server show them: avatar, profile
+    // link, role badge; a former member's posts show none of them.
+    function fillAuthor(article, author) {
+      const name = article.querySelector("[data-slot=author]");
+      const avatar = article.querySelector("[data-slot=avatar]");
+      const badges = article.querySelector("[data-slot=badges]");
+      if (!author) {
+        const plain = document.createElement("span");
+        plain.id = name.id;
+        plain.textContent = template.dataset.formerMember;
+        name.replaceWith(plain);
+        avatar.remove();
+        badges.remove();
+        return;
+      }
+      const displayName = author.display_name || author.username;
+      name.textContent = displayName;
+      name.href = template.dataset.profileUrl.replace("__USER__", encodeURIComponent(author.username));
+      if (author.avatar) {
+        const image = document.createElement("img");
+        image.className = "avatar";
+        image.src = author.avatar;
+        image.alt = "";
+        image.width = image.height = 32;
+        avatar.replaceWith(image);
+      } else {
+        avatar.textContent = displayName.slice(0, 1).toUpperCase();
+      }
+      const label = author.role && template.dataset[`role${author.role[0].toUpperCase()}${author.role.slice(1)}`];
+      if (label) {
+        const tag = document.createElement("span");
+        tag.className = "tag tag-role";
+        tag.dataset.role = author.role;
+        tag.textContent = label;
+        badges.append(tag);
+      }
+    }
+
     function addPost(data) {
       if (postElement(data.number)) return; // already on the page
       if (!onLastPage || !template || !posts) {
@@ -150,9 +188,7 @@
         element.id = element.id.replace("__N__", data.number);
       }
       article.setAttribute("aria-labelledby", `post-${data.number}-author`);
-      article.querySelector("[data-slot=author]").textContent = data.author
-        ? data.author.display_name
-        : template.dataset.formerMember;
+      fillAuthor(article, data.author);
       const link = article.querySelector("[data-slot=link]");
       link.href = `#post-${data.number}`;
       const time = article.querySelector("[data-slot=time]");

@@ -62,6 +62,9 @@ def test_a_reply_typing_and_a_network_cut_seen_live(new_context, unique, proxy):
     post_reply(alice, f"Count me in {unique}")
     live = david.locator("article", has_text=f"Count me in {unique}")
     expect(live).to_have_count(1)
+    # Its header as the page renders one: a link to Alice's profile, her initial.
+    expect(live.get_by_role("link", name="Alice Smith")).to_have_attribute("href", "/u/alice/")
+    expect(live.locator(".avatar")).to_have_text("A")
     expect(david.locator("#live-announcer")).to_contain_text("Alice Smith")
     expect(david.locator("[data-typing]")).to_have_text("")
 

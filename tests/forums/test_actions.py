@@ -69,6 +69,23 @@ def test_reply_numbers_posts_and_records_first_response(forum, capture_events):
 
 
 @pytest.mark.django_db
+def test_a_post_made_live_carries_its_authors_standing(forum, capture_events):
+    """What the page shows next to a post (avatar, role badge), for the live copy of it."""
+    thread = question(forum)
+    with capture_events(f"thread:{thread.pk}") as events:
+        actions.reply(forum["moderator"], thread, body="Check the pads.")
+        actions.reply(forum["other"], thread, body="Same here.")
+    moderator, member = (event["data"]["author"] for event in events)
+    assert moderator == {
+        "username": forum["moderator"].username,
+        "display_name": forum["moderator"].profile.name,
+        "avatar": None,
+        "role": "moderator",
+    }
+    assert member["role"] is None and member["avatar"] is None
+
+
+@pytest.mark.django_db
 def test_the_same_client_id_makes_one_post(forum):
     thread = question(forum, client_id="t-1")
     assert question(forum, client_id="t-1") == thread
