@@ -204,23 +204,13 @@ class Hub:
 
     async def deliver(self, message):
         """Hand ``message`` to each local member of its group, one after the other."""
-        members = self.members.get(message.get("group"))
-        if not members:
-            return
-        for member in list(members):
-            try:
-                await member.push(message)
-            except Exception:
-                # One broken socket must not keep the event from the others.
-                logger.exception("Could not push %s", message.get("type"))
+        await _push_each(list(self.members.get(message.get("group"), ())), message)
 
     async def deliver_all(self, message):
         """Hand ``message`` to every local member, once each."""
-        for member in {member for members in self.members.values() for member in members}:
-            try:
-                await member.push(message)
-            except Exception:
-                logger.exception("Could not push %s", message.get("type"))
+        await _push_each(
+            {member for members in self.members.values() for member in members}, message
+        )
 
     async def _renew(self):
         for group in list(self.members):
@@ -229,3 +219,12 @@ class Hub:
                     await self.layer.group_add(group, self.channel)
                 except Exception:
                     logger.warning("Could not renew %s on the channel layer", group, exc_info=True)
+
+
+async def _push_each(members, message):
+    for member in members:
+        try:
+            await member.push(message)
+        except Exception:
+            # One broken socket must not keep the event from the others.
+            logger.exception("Could not push %s", message.get("type"))
