@@ -38,7 +38,3 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.stream}#{self.seq} {self.event}"
-
-    def frame(self, name):
-        """The frame a client subscribed to the public stream ``name`` receives."""
-        return {"stream": name, "event": self.event, "id": self.seq, "data": self.data}
