@@ -106,6 +106,12 @@ class StreamConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def websocket_disconnect(self, message):
+        # Channels' version leaves no group (a socket here has no layer channel, the
+        # hub holds its groups) and then takes the same trip through the sync thread.
+        await self.disconnect(message["code"])
+        raise StopConsumer()
+
     def _spawn(self, coroutine):
         """Run work of this socket's in the background; cancelled when the socket goes."""
         task = asyncio.create_task(coroutine)
