@@ -23,6 +23,7 @@ from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 if settings.REALTIME_DIRECT_WRITE:
     transport.install()  # before daphne listens: it imports this module first
+transport.defer_autobahn_formatting()
 
 application = ProtocolTypeRouter(
     {

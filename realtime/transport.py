@@ -18,8 +18,16 @@ transport and writes ciphertext through it); UNIX sockets are left alone. Off
 with ``REALTIME_DIRECT_WRITE=false``.
 
 ``install()`` is called by ``community.asgi`` at import, before daphne listens.
+
+``defer_autobahn_formatting()`` is the other fix here, always applied: autobahn
+pretty-prints its whole configuration (about 35 settings) for a debug message on
+every WebSocket it opens, whether debug logging is on or not. That was 4 % of a
+process's time while sockets reconnect (``bench/README.md``, "Reconnecting").
 """
 
+import pprint
+
+from autobahn.websocket import protocol as autobahn_protocol
 from twisted.internet import tcp
 
 
@@ -58,3 +66,27 @@ class DirectWriteServer(tcp.Server):
 def install():
     """Make every TCP port opened from now on use ``DirectWriteServer``."""
     tcp.Port.transport = DirectWriteServer
+
+
+class _Pformat:
+    """Stands in for ``pprint.pformat`` in autobahn: formats only when a log message is."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __str__(self):
+        return pprint.pformat(self.value)
+
+    __repr__ = __str__
+
+
+def _timings_text(timings):
+    return pprint.pformat(timings._timings)  # as Timings.__str__, which must return a str
+
+
+def defer_autobahn_formatting():
+    """Let autobahn's debug messages format their arguments only when they are logged."""
+    autobahn_protocol.pformat = _Pformat
+    autobahn_protocol.Timings.__str__ = _timings_text

@@ -4,6 +4,7 @@ A real Twisted server on the asyncio reactor (tests/realtime/direct_write_server
 in its own process) and a plain socket as the client.
 """
 
+import pprint
 import socket
 import struct
 import subprocess
@@ -86,3 +87,22 @@ def test_a_write_to_a_reset_connection_is_reported_as_lost(server):
         "late",
         "lost",
     ]
+
+
+def test_autobahn_formats_its_debug_arguments_only_when_a_message_is(monkeypatch):
+    from autobahn.websocket import protocol
+
+    from realtime import transport
+
+    transport.defer_autobahn_formatting()
+    settings = [("openHandshakeTimeout", 5, "WebSocketServerFactory")]
+    real = pprint.pformat
+    calls = []
+    monkeypatch.setattr(pprint, "pformat", lambda value: calls.append(value) or real(value))
+    deferred = protocol.pformat(settings)  # what autobahn does for each new connection
+    assert calls == []
+    assert str(deferred) == f"{deferred}" == repr(deferred) == real(settings)
+    assert len(calls) == 3
+    timings = protocol.Timings()
+    timings.track("onOpen")
+    assert isinstance(str(timings), str) and "onOpen" in str(timings)
