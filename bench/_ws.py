@@ -13,6 +13,9 @@
 * ``raw_server()``: the ceiling, a plain ``websockets`` server speaking the
   same subscribe frames and broadcasting with ``websockets.broadcast``
   (optionally across processes through one Redis Pub/Sub channel).
+* ``bare_daphne()``: daphne's own ceiling, the raw server's protocol as a bare
+  ASGI application (no Django, no Channels) on daphne with the site's transport
+  fixes (``realtime.transport``): what daphne alone costs.
 * ``setup()`` (run in a subprocess with the database's environment): a
   public community, a thread, a poster with an API token, and members with
   ready-made sessions for authenticated sockets.
@@ -315,9 +318,62 @@ class Running:
         return self.base
 
 
+RT_BARE = '''\
+"""The raw server's protocol as a bare ASGI application: daphne's own ceiling."""
+
+import json
+
+from realtime import transport
+
+transport.install()
+transport.defer_autobahn_formatting()
+
+topics = {}  # stream -> {send: None}
+history = {}  # stream -> [(id, text)], for "since"
+ids = [0]
+
+
+async def application(scope, receive, send):
+    if scope["type"] != "websocket":
+        return
+    mine = set()
+    try:
+        while True:
+            message = await receive()
+            kind = message["type"]
+            if kind == "websocket.connect":
+                await send({"type": "websocket.accept"})
+            elif kind == "websocket.disconnect":
+                return
+            elif kind == "websocket.receive":
+                frame = json.loads(message["text"])
+                if frame.get("op") == "subscribe":
+                    stream = frame["stream"]
+                    topics.setdefault(stream, {})[send] = None
+                    mine.add(stream)
+                    reply = json.dumps({"op": "subscribed", "stream": stream})
+                    await send({"type": "websocket.send", "text": reply})
+                    since = frame.get("since")
+                    for event_id, text in history.get(stream, ()) if since is not None else ():
+                        if event_id > since:
+                            await send({"type": "websocket.send", "text": text})
+                elif frame.get("op") == "publish":
+                    ids[0] += 1
+                    event = {"stream": frame["stream"], "event": "post.created", "id": ids[0]}
+                    text = json.dumps({**event, "data": frame["data"]}, separators=(",", ":"))
+                    history.setdefault(frame["stream"], []).append((ids[0], text))
+                    for subscriber in list(topics.get(frame["stream"], ())):
+                        await subscriber({"type": "websocket.send", "text": text})
+    finally:
+        for stream in mine:
+            topics[stream].pop(send, None)
+'''
+
+
 def write_modules(workdir):
     (Path(workdir) / "rt_settings.py").write_text(RT_SETTINGS)
     (Path(workdir) / "rt_asgi.py").write_text(RT_ASGI)
+    (Path(workdir) / "rt_bare.py").write_text(RT_BARE)
 
 
 def _die_with_parent():
@@ -367,6 +423,29 @@ def daphne(db, *, layer="local", dispatch="shipped", redis_url="", extra_env=Non
         yield Running(
             port=port, pid=process.pid, kind=f"daphne {layer}/{dispatch}", process=process
         )
+    finally:
+        S.stop_process(process)
+
+
+@contextlib.contextmanager
+def bare_daphne(db):
+    """Daphne's ceiling: daphne serving ``RT_BARE``, the raw server's protocol, no Django."""
+    write_modules(db.workdir)
+    port = free_port()
+    log_path = Path(db.workdir) / f"bare-{port}.log"
+    cmd = [str(BIN / "daphne"), "-v", "0", "-b", HOST, "-p", str(port), "rt_bare:application"]
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=db.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
+    try:
+        S.wait_ready(port, process, log_path, path=None)
+        yield Running(port=port, pid=process.pid, kind="bare daphne", process=process)
     finally:
         S.stop_process(process)
 

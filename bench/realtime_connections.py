@@ -12,7 +12,9 @@ with ``--sockets`` members, each with a session made in the database:
   once the server has let go of them, all reconnect and resubscribe with ``since`` (the
   ``last_id`` each was told): the time until the last ``subscribed``.
 
-The same on a bare ``websockets`` server in the same run: the ceiling.
+The same on a bare ``websockets`` server in the same run (the ceiling), and on daphne
+serving that server's protocol without Django or Channels (daphne's own ceiling: what
+its handshake and framing cost before the site does anything).
 
     .venv/bin/python bench/realtime_connections.py
     .venv/bin/python bench/realtime_connections.py --sockets 2000 --variants local/shipped
@@ -192,6 +194,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=100, help="handshakes at a time")
     parser.add_argument("--no-raw", action="store_true")
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare daphne ceiling")
     parser.add_argument("--quiet", type=float, default=0.5)
     parser.add_argument("--json")
     args = parser.parse_args()
@@ -218,6 +221,13 @@ def main():
             with W.raw_server(db.workdir) as raw:
                 row = asyncio.run(measure(raw, fixture, args.sockets, args, raw=True))
             row["case"] = "raw websockets"
+            results["rows"].append(row)
+        if not args.no_bare:
+            S.wait_quiet(args.quiet, timeout=300)
+            print("bare daphne (daphne's ceiling: no Django, no Channels)")
+            with W.bare_daphne(db) as bare:
+                row = asyncio.run(measure(bare, fixture, args.sockets, args, raw=True))
+            row["case"] = "bare daphne"
             results["rows"].append(row)
         for layer, dispatch in variants:
             S.wait_quiet(args.quiet, timeout=300)

@@ -16,7 +16,9 @@ published after commit, as a browser's reply would be). Then:
   exactly once, in order.
 
 The same is measured on a bare ``websockets`` server (``websockets.broadcast``, one
-process) in the same run: the ceiling. With Redis (``--redis URL``, default the
+process) in the same run: the ceiling; and on daphne serving that server's protocol
+with no Django and no Channels (bench/_ws.py ``bare_daphne``): daphne's own ceiling,
+where each frame is sent the way the site sends it. With Redis (``--redis URL``, default the
 ``REDIS_URL`` environment variable, else redis://127.0.0.1:6379 when it answers) the
 Redis layers run too, and ``--scale-out`` adds two daphne processes on one Redis with
 1,000 subscribers on each, posting through process A.
@@ -421,6 +423,7 @@ def main():
     parser.add_argument("--scale-layers", default="redis-pubsub/shipped")
     parser.add_argument("--scale-subscribers", type=int, default=1000, help="per process")
     parser.add_argument("--no-raw", action="store_true", help="skip the raw websockets ceiling")
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare daphne ceiling")
     parser.add_argument("--quiet", type=float, default=0.5, help="wait until other work < cores")
     parser.add_argument("--json", help="write everything measured to this file")
     args = parser.parse_args()
@@ -441,6 +444,11 @@ def main():
             print("raw websockets (the ceiling)")
             with W.raw_server(db.workdir) as raw:
                 results["raw"] = asyncio.run(measure_raw([raw], counts, args))
+        if not args.no_bare:
+            S.wait_quiet(args.quiet, timeout=300)
+            print("bare daphne (daphne's ceiling: no Django, no Channels)")
+            with W.bare_daphne(db) as bare:
+                results["rows"] += asyncio.run(measure_raw([bare], counts, args, "bare daphne"))
         for layer, dispatch in variants:
             S.wait_quiet(args.quiet, timeout=300)
             label = f"{layer}/{dispatch}"
