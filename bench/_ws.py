@@ -409,22 +409,8 @@ def daphne(db, *, layer="local", dispatch="shipped", redis_url="", extra_env=Non
     log_path = Path(db.workdir) / f"daphne-{port}.log"
     app = "community.asgi:application" if dispatch == "shipped" else "rt_asgi:application"
     cmd = [str(BIN / "daphne"), "-v", "0", "-b", HOST, "-p", str(port), app]
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
-        )
-    try:
-        S.wait_ready(port, process, log_path)
-        yield Running(
-            port=port, pid=process.pid, kind=f"daphne {layer}/{dispatch}", process=process
-        )
-    finally:
-        S.stop_process(process)
+    with _serving(cmd, port, log_path, f"daphne {layer}/{dispatch}", env=env) as running:
+        yield running
 
 
 @contextlib.contextmanager
@@ -434,20 +420,8 @@ def bare_daphne(db):
     port = free_port()
     log_path = Path(db.workdir) / f"bare-{port}.log"
     cmd = [str(BIN / "daphne"), "-v", "0", "-b", HOST, "-p", str(port), "rt_bare:application"]
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env=db.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
-        )
-    try:
-        S.wait_ready(port, process, log_path, path=None)
-        yield Running(port=port, pid=process.pid, kind="bare daphne", process=process)
-    finally:
-        S.stop_process(process)
+    with _serving(cmd, port, log_path, "bare daphne", env=db.env, ready_path=None) as running:
+        yield running
 
 
 @contextlib.contextmanager
@@ -458,17 +432,25 @@ def raw_server(workdir, redis_url=""):
     cmd = [PYTHON, str(Path(__file__).resolve()), "raw-server", str(port)]
     if redis_url:
         cmd += ["--redis", redis_url]
+    with _serving(cmd, port, log_path, "raw websockets", ready_path=None) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def _serving(cmd, port, log_path, kind, *, env=None, ready_path="/healthz"):
+    """Run a server process until the block ends; ready once ``ready_path`` answers (None: TCP)."""
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             cmd,
             cwd=ROOT,
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,
         )
     try:
-        S.wait_ready(port, process, log_path, path=None)
-        yield Running(port=port, pid=process.pid, kind="raw websockets", process=process)
+        S.wait_ready(port, process, log_path, path=ready_path)
+        yield Running(port=port, pid=process.pid, kind=kind, process=process)
     finally:
         S.stop_process(process)
 

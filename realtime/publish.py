@@ -159,13 +159,13 @@ class Stored(NamedTuple):
         return {"stream": name, "event": self.event, "id": self.seq, "data": self.data}
 
 
-# Both are read on every subscription and every page that shows a live stream; in
-# SQL written here (the tables are this app's own) they cost a tenth of what the
-# ORM spends building the same statements (bench/README.md, "Reconnecting").
+# Both are read on every subscription and every page that shows a live stream, so
+# they are written in SQL (the tables are this app's own): through the ORM, building
+# each statement cost ten times what running it did (bench/README.md, "Reconnecting").
 _LAST_ID = "SELECT last_id FROM {counter} WHERE stream = %s"
 # The counter and the events after ``since`` in one statement, hence one snapshot:
 # every id up to the counter is committed, so the rows hold them all unless they
-# were pruned, and rows past it are not seen either.
+# were pruned, and no row past it is seen.
 _REPLAY = (
     "SELECT 0, last_id, NULL, NULL FROM {counter} WHERE stream = %s "
     "UNION ALL SELECT 1, seq, event, data FROM ("

@@ -1,7 +1,8 @@
 """``realtime.transport``: daphne's TCP connections write at once, and lose nothing.
 
 A real Twisted server on the asyncio reactor (tests/realtime/direct_write_server.py,
-in its own process) and a plain socket as the client.
+in its own process) and a plain socket as the client. Last, autobahn's debug
+formatting, deferred until a message is logged.
 """
 
 import pprint
