@@ -148,16 +148,12 @@ def _author_standing(post):
     """
     author = post.author
     avatar = author.profile.avatar
-    role = (
-        Membership.objects.filter(
-            user=author, community_id=post.thread.community_id, state=Membership.State.ACTIVE
-        )
-        .values_list("role", flat=True)
-        .first()
-    )
+    # Usually no query: the permission check of the action left it on the community.
+    membership = community_permissions.membership_of(author, post.thread.community)
+    active = membership is not None and membership.state == Membership.State.ACTIVE
     return {
         "avatar": avatar.url if avatar else None,
-        "role": role if role in STAFFING_ROLES else None,
+        "role": membership.role if active and membership.role in STAFFING_ROLES else None,
     }
 
 

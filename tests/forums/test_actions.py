@@ -2,10 +2,13 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from community import actions as community_actions
 from community.errors import Conflict
+from community.models import Membership
 from forums import actions
 from forums.models import Post, PostRevision, Thread
 
@@ -83,6 +86,17 @@ def test_a_post_made_live_carries_its_authors_standing(forum, capture_events):
         "role": "moderator",
     }
     assert member["role"] is None and member["avatar"] is None
+
+
+@pytest.mark.django_db
+def test_a_reply_reads_the_authors_membership_only_for_its_permission_checks(forum):
+    """The live post's role comes from the membership the check under the lock read."""
+    thread = question(forum)
+    table = Membership._meta.db_table
+    with CaptureQueriesContext(connection) as queries:
+        actions.reply(forum["moderator"], Thread.objects.get(pk=thread.pk), body="Pads.")
+    reads = [q["sql"] for q in queries if f'FROM "{table}"' in q["sql"]]
+    assert len(reads) == 2  # check_reply before the lock, and again under it
 
 
 @pytest.mark.django_db
