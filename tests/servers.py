@@ -47,6 +47,21 @@ MAIL_SEPARATOR = re.compile(rb"^-{79}\r?\n", re.MULTILINE)
 LINUX_PR_SET_PDEATHSIG = 1
 
 
+# Run by DaphneServer.create_member in the server's environment; ``{slugs}``
+# are joined by invitation from a manager so that every join policy works.
+MEMBER_SCRIPT = """
+from allauth.account.models import EmailAddress
+from community import actions
+from community.models import Community, Membership, User
+user = User.objects.create_user({username!r}, {address!r}, {password!r})
+EmailAddress.objects.create(user=user, email={address!r}, verified=True, primary=True)
+actions.update_profile(user, user, display_name={username!r}.title(), language={language!r})
+for community in Community.objects.filter(slug__in={slugs!r}):
+    manager = community.memberships.filter(role=Membership.Role.MANAGER).first().user
+    actions.accept_invitation(user, actions.invite(manager, community, email={address!r}))
+"""
+
+
 class ServerError(RuntimeError):
     """The server could not be prepared or did not come up."""
 
@@ -109,6 +124,25 @@ class DaphneServer:
 
     def is_running(self):
         return self.process.poll() is None
+
+    def create_member(self, username, *, language="en", communities=()):
+        """Make a verified person on this server, member of ``communities``; return their email.
+
+        For tests that change a person (their language, their memberships):
+        each makes its own instead of changing a seeded one that others read.
+        Goes through the same actions as ``seed_demo``, in the server's own
+        database, from a ``manage.py shell`` of its environment.
+        """
+        address = f"{username}@example.org"
+        code = MEMBER_SCRIPT.format(
+            username=username,
+            address=address,
+            password=DEMO_PASSWORD,
+            language=language,
+            slugs=list(communities),
+        )
+        _manage(self.env, "shell", "--no-startup", "-c", code)
+        return address
 
 
 def read_mails(mail_dir):

@@ -1,4 +1,16 @@
 // Small progressive enhancements; every page works without JavaScript.
+
+// The header menu is a <details> that site.css keeps open on wide screens through
+// ::details-content; a browser without that selector gets it opened here instead.
+(() => {
+  const menu = document.querySelector("[data-site-menu]");
+  if (!menu || CSS.supports("selector(::details-content)")) return;
+  const wide = window.matchMedia("(min-width: 600px)");
+  const follow = () => { menu.open = wide.matches; };
+  wide.addEventListener("change", follow);
+  follow();
+})();
+
 document.addEventListener("change", (event) => {
   const select = event.target.closest("select[data-autosubmit]");
   if (select && select.form) select.form.submit();

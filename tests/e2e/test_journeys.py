@@ -1,9 +1,9 @@
 """What people do on the site, in a real browser against a real daphne.
 
 Each journey opens fresh browser contexts. They share one server (and so
-one database) for the session: journey 1 signs up a new person with a
-unique address, journey 3 is the only one to touch David (pending in
-support), the others only read the seeded state.
+one database) for the session, so a journey that changes a person makes
+its own (a signup with a unique address, or ``daphne_server.create_member``);
+seeded people are only read.
 """
 
 import re
@@ -109,53 +109,93 @@ def test_hidden_community_is_invisible_to_visitors_and_visible_to_members(
     expect(alice.get_by_text("You are a member.", exact=True)).to_be_visible()
 
 
-def test_moderator_approves_a_join_request(new_context):
-    # David asked to join support (seeded): this journey is the only one to touch him.
-    david = new_context().new_page()
-    sign_in(david, "david@example.com")
-    david.goto("/c/support/")
+def test_moderator_approves_a_join_request(new_context, daphne_server, unique):
+    # A person of this journey's own asks to join support; Théo (seeded) approves.
+    username = f"asker{unique}"
+    asker = new_context().new_page()
+    sign_in(asker, daphne_server.create_member(username))
+    asker.goto("/c/support/")
+    asker.get_by_role("button", name="Ask to join").click()
     expect(
-        david.get_by_text("Your request to join is awaiting a moderator's approval.")
+        asker.get_by_text("Your request to join is awaiting a moderator's approval.")
     ).to_be_visible()
-    expect(david.get_by_text("You are a member.", exact=True)).to_have_count(0)
+    expect(asker.get_by_text("You are a member.", exact=True)).to_have_count(0)
 
     theo = new_context().new_page()
     sign_in(theo, "theo@example.com")
     theo.goto("/c/support/moderation/")
     requests = theo.get_by_role("region", name=either("Requests to join"))
-    request = requests.get_by_role("listitem").filter(has_text="David Chen")
+    request = requests.get_by_role("listitem").filter(has_text=f"@{username}")
     expect(request).to_have_count(1)
     # Théo's profile language is French: he sees the French labels.
     request.get_by_role("button", name=either("Approve")).click()
-    expect(theo.get_by_role("status")).to_contain_text("David Chen")
-    expect(requests.get_by_role("listitem").filter(has_text="David Chen")).to_have_count(0)
+    expect(theo.get_by_role("status")).to_contain_text(username.title())
+    expect(requests.get_by_role("listitem").filter(has_text=f"@{username}")).to_have_count(0)
 
-    david.reload()
-    expect(david.get_by_text("You are a member.", exact=True)).to_be_visible()
-    expect(david.get_by_text("awaiting a moderator's approval")).to_have_count(0)
+    asker.reload()
+    expect(asker.get_by_text("You are a member.", exact=True)).to_be_visible()
+    expect(asker.get_by_text("awaiting a moderator's approval")).to_have_count(0)
+
+
+def choose_language(page, name):
+    """Pick a language in the header, as a person does: open the menu on a phone first."""
+    menu = page.locator("[data-site-menu]")
+    if not menu.get_by_role("button", name=name, exact=True).is_visible():
+        menu.locator("summary").click()
+    menu.get_by_role("button", name=name, exact=True).click()
 
 
 def test_visitor_switches_the_site_to_french(page):
     page.goto("/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    page.get_by_label("Language").select_option(label="Français")
+    choose_language(page, "Français")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
-    expect(page.get_by_label(re.compile(r"^(Language|Langue)$"))).to_have_value("fr")
+    expect(page.get_by_role("link", name="Communautés", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Français", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
     # The choice sticks on the next page.
     page.goto("/c/ideas/")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
 
 
-def test_member_switches_the_site_to_french(new_context):
-    alice = new_context().new_page()
-    sign_in(alice, "alice@example.com")
-    expect(alice.locator("html")).to_have_attribute("lang", "en")
-    alice.get_by_label("Language").select_option(label="Français")
-    expect(alice.locator("html")).to_have_attribute("lang", "fr")
+def test_the_language_menu_works_without_javascript(new_context):
+    page = new_context(java_script_enabled=False).new_page()
+    page.goto("/")
+    choose_language(page, "Français")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("link", name="Communautés", exact=True)).to_be_visible()
+
+
+def test_the_phone_header_folds_into_a_menu(new_context):
+    page = new_context(viewport={"width": 360, "height": 740}).new_page()
+    page.goto("/")
+    header = page.locator(".site-header")
+    sign_in_link = page.get_by_role("link", name="Sign in", exact=True)
+    expect(sign_in_link).to_be_hidden()
+    # One row: the brand and the menu button.
+    assert header.bounding_box()["height"] < 70, header.bounding_box()
+    page.get_by_text("Menu", exact=True).click()
+    expect(sign_in_link).to_be_visible()
+    expect(page.get_by_role("button", name="Français", exact=True)).to_be_visible()
+
+    wide = new_context(viewport={"width": 1280, "height": 800}).new_page()
+    wide.goto("/")
+    expect(wide.get_by_role("link", name="Sign in", exact=True)).to_be_visible()
+    expect(wide.get_by_text("Menu", exact=True)).to_be_hidden()
+
+
+def test_member_switches_the_site_to_french(new_context, daphne_server, unique):
+    # Her own person: the language is remembered on the profile, which others must not see.
+    email = daphne_server.create_member(f"lang{unique}", communities=["ideas"])
+    member = new_context().new_page()
+    sign_in(member, email)
+    expect(member.locator("html")).to_have_attribute("lang", "en")
+    choose_language(member, "Français")
+    expect(member.locator("html")).to_have_attribute("lang", "fr")
     # Remembered on her profile: a new sign-in elsewhere is in French too.
     elsewhere = new_context().new_page()
-    sign_in(elsewhere, "alice@example.com")
+    sign_in(elsewhere, email)
     expect(elsewhere.locator("html")).to_have_attribute("lang", "fr")
-    # Back to English, for the other journeys that sign alice in.
-    elsewhere.get_by_label("Langue").select_option(label="English")
+    choose_language(elsewhere, "English")
     expect(elsewhere.locator("html")).to_have_attribute("lang", "en")
