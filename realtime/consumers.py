@@ -42,6 +42,8 @@ from realtime.hub import get_hub
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 64 * 1024
+# Event ids are PostgreSQL bigints: a larger ``since`` is no position in any stream.
+MAX_EVENT_ID = 2**63 - 1
 MAX_SUBSCRIPTIONS = 100
 # Frames a client may send: a bucket of BURST refilled at RATE per second. Past
 # it frames are refused (one error frame per second at most); a client that
@@ -57,6 +59,15 @@ CLOSE_TOO_BIG = 4009
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FLOOD = 4429
 CLOSE_UNAVAILABLE = 4503
+
+
+def _encodable(frame):
+    """Whether ``frame`` (parsed JSON) can be written back as UTF-8 text."""
+    try:
+        json.dumps(frame, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def session_hash(session_key):
@@ -177,8 +188,14 @@ class StreamConsumer(AsyncWebsocketConsumer):
             return
         try:
             frame = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: nesting deeper than the parser's limit (``[[[[…`` fits in 40 KB).
             await self.send_error("invalid_json")
+            return
+        if "\\u" in text_data and not _encodable(frame):
+            # An escaped lone surrogate ("\\ud800") parses but can be neither used
+            # as a name nor echoed back in a text frame; refuse it before any reply.
+            await self.send_error("invalid_unicode")
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("op"), str):
             await self.send_error("missing_op")
@@ -221,7 +238,9 @@ class StreamConsumer(AsyncWebsocketConsumer):
         if not isinstance(name, str):
             await self.send_error("missing_stream")
             return
-        valid_since = isinstance(since, int) and not isinstance(since, bool) and since >= 0
+        valid_since = (
+            isinstance(since, int) and not isinstance(since, bool) and 0 <= since <= MAX_EVENT_ID
+        )
         if since is not None and not valid_since:
             await self.send_error("invalid_since", stream=name)
             return

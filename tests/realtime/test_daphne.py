@@ -111,6 +111,23 @@ async def test_bad_frames_get_errors_and_the_socket_stays_usable(server):
 
 
 @pytest.mark.asyncio
+async def test_hostile_frames_get_error_frames_and_never_close_the_socket(server):
+    """Numbers past a bigint, lone surrogates and deep nesting: each an error frame."""
+    deep = "[" * 20_000 + "]" * 20_000
+    async with open_socket(server) as ws:
+        huge_since = await ask(ws, {"op": "subscribe", "stream": "thread:1", "since": 2**63})
+        surrogate_op = await ask(ws, '{"op": "\\ud800"}')
+        surrogate_stream = await ask(ws, '{"op": "subscribe", "stream": "thread:\\udfff"}')
+        nested = await ask(ws, deep)
+        echo = await ask(ws, {"op": "echo", "data": "still here"})
+    assert huge_since == {"op": "error", "stream": "thread:1", "reason": "invalid_since"}
+    assert surrogate_op == {"op": "error", "stream": None, "reason": "invalid_unicode"}
+    assert surrogate_stream == {"op": "error", "stream": None, "reason": "invalid_unicode"}
+    assert nested == {"op": "error", "stream": None, "reason": "invalid_json"}
+    assert echo == {"op": "echo", "user": None, "data": "still here"}
+
+
+@pytest.mark.asyncio
 async def test_unknown_op_answers_an_error_frame(server):
     async with open_socket(server) as ws:
         unknown = await ask(ws, {"op": "teleport"})
