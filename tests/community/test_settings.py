@@ -102,3 +102,22 @@ def test_social_login_is_switched_on_by_environment():
     assert result.returncode == 0, result.stderr
     assert "google" in result.stdout and "openid_connect" in result.stdout
     assert "facebook" not in result.stdout
+
+
+def test_the_wagtail_admin_calls_nobody(client, django_user_model):
+    """Wagtail's update check would make staff browsers call releases.wagtail.org."""
+    staff = django_user_model.objects.create_user("editor", "editor@example.org", is_staff=True)
+    staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    response = client.get("/cms/")
+    assert response.status_code == 200
+    assert b"w-upgrade" not in response.content
+
+
+def test_the_wsgi_entry_tunes_the_collector_like_the_asgi_one():
+    """Both servers run with the same collector settings, so benchmarks compare them fairly."""
+    probe = "import gc, community.wsgi; print(gc.get_threshold()[0], gc.get_freeze_count() > 0)"
+    result = python("-c", probe, env={})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["50000", "True"]
