@@ -28,11 +28,22 @@ answers again it starts over (flush, a new channel, every group joined
 anew) and pushes ``{"type": "hub.resync"}`` to every member, which catches
 up from the outbox. An open socket misses nothing, not even the events of an
 outage it never noticed.
+
+A blip shorter than the heartbeat's period can fall between two beats:
+redis-py then reconnects and subscribes again by itself, and what was
+published meanwhile is lost without any call failing here. So the hub also
+hooks the client's reconnection (``layers.on_resubscribed``): each one,
+the subscription being back, pushes ``hub.resync`` at once. And a heartbeat
+that never comes back (a subscription gone while Redis answers, as over a
+half-open connection) makes it repair after ``LOST_AFTER_BEATS``. Neither
+costs anything per event.
 """
 
 import asyncio
 import logging
 import weakref
+
+from realtime import layers
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +54,9 @@ HEARTBEAT_SECONDS = 2.0
 # After a failed receive or repair (the layer's server away), wait before trying again.
 RETRY_SECONDS = 1.0
 RETRY_MAX_SECONDS = 10.0
+# Heartbeats sent since the last that came back through the subscription before it
+# counts as lost. Generous: a reader behind a burst hands a heartbeat back late.
+LOST_AFTER_BEATS = 4
 
 _hubs = weakref.WeakKeyDictionary()  # event loop -> {layer id: Hub}
 
@@ -67,6 +81,10 @@ class Hub:
         self.starting = asyncio.Lock()  # one channel and one reader, however many join at once
         self.repairing = None  # the repair task while one runs
         self.heart = None  # the heartbeat task
+        self.beats = 0  # heartbeats sent on the current channel
+        self.echoed = 0  # the last of them received back
+        self.watching = False  # told of the layer client's reconnections (Redis)
+        self.resyncs = set()  # resync tasks after a reconnection, kept until done
 
     async def join(self, group, member):
         """Deliver ``group``'s messages to ``member`` from when this returns.
@@ -96,6 +114,7 @@ class Hub:
         except BaseException:
             self.members.pop(group, None)
             raise
+        self._watch()  # the group may live on another Redis (shard), on a connection of its own
 
     async def leave(self, group, member):
         """Stop delivering ``group`` to ``member``; the last one out unsubscribes the process."""
@@ -161,6 +180,7 @@ class Hub:
         await self._start()
         for group in list(self.members):
             await self.layer.group_add(group, self.channel)
+        self._watch()
 
     async def _start(self):
         if self.reader is not None and not self.reader.done():
@@ -170,17 +190,36 @@ class Hub:
                 return  # another joiner started it meanwhile
             if self.channel is None:
                 self.channel = await self.layer.new_channel("realtime-hub.")
+                self.beats = self.echoed = 0
+                self._watch()
             self.reader = asyncio.create_task(self._read(), name="realtime-hub")
         if self.heart is None:
             self.heart = asyncio.create_task(self._beat(), name="realtime-hub-heartbeat")
+
+    def _watch(self):
+        self.watching = layers.on_resubscribed(self.layer, self._resubscribed) or self.watching
+
+    def _resubscribed(self, _connection):
+        """The layer's client connected again and re-subscribed: what it missed is in the outbox."""
+        logger.warning("Channel layer reconnected; open sockets catch up from the outbox")
+        task = asyncio.get_running_loop().create_task(
+            self.deliver_all({"type": "hub.resync"}), name="realtime-hub-resync"
+        )
+        self.resyncs.add(task)
+        task.add_done_callback(self.resyncs.discard)
 
     async def _beat(self):
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
             if self.repairing is not None or self.channel is None:
                 continue
+            if self.watching and self.beats - self.echoed >= LOST_AFTER_BEATS:
+                logger.warning("Heartbeats no longer come back through the layer; repairing")
+                self._repair()
+                continue
+            self.beats += 1
             try:
-                await self.layer.send(self.channel, {"type": "hub.heartbeat"})
+                await self.layer.send(self.channel, {"type": "hub.heartbeat", "beat": self.beats})
             except Exception:
                 logger.warning("Channel layer unavailable; repairing when it is back")
                 self._repair()
@@ -204,7 +243,13 @@ class Hub:
 
     async def deliver(self, message):
         """Hand ``message`` to each local member of its group, one after the other."""
-        await _push_each(list(self.members.get(message.get("group"), ())), message)
+        members = self.members.get(message.get("group"))
+        if members is None:
+            # No local member (a group just left), or no group: this hub's heartbeat.
+            if message.get("type") == "hub.heartbeat":
+                self.echoed = message.get("beat", self.echoed)
+            return
+        await _push_each(list(members), message)
 
     async def deliver_all(self, message):
         """Hand ``message`` to every local member, once each."""

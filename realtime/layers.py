@@ -250,3 +250,34 @@ class LocalChannelLayer(InMemoryChannelLayer):
             for channel, joined in list(members.items()):
                 if joined and joined < joined_after:
                     self._leave(group, channel)
+
+
+# --- Knowing when a Redis subscription lapsed ------------------------------------------
+
+
+def on_resubscribed(layer, callback):
+    """Have ``callback(connection)`` called each time ``layer`` re-makes its subscriptions.
+
+    For channels_redis' Pub/Sub layer: when the Redis connection that carries
+    this event loop's subscriptions breaks (a Redis restart, a killed client),
+    redis-py connects again on its own and subscribes to the same channels
+    anew, silently; whatever was published in between reached nobody here.
+    Its connection's connect callbacks run right after that re-subscription,
+    on each reconnection (not on the first connect, which came before this).
+    ``callback`` must be a bound method (redis-py keeps a weak reference) and
+    must not wait: it runs inside the layer's receive task.
+
+    Returns whether ``layer`` has such a connection on the running loop (an
+    in-process layer has none: its subscriptions cannot lapse). Call it again
+    after a subscription may have opened a new connection; it is idempotent.
+    """
+    get_loop_layer = getattr(type(layer), "_get_layer", None)
+    if get_loop_layer is None:
+        return False
+    watching = False
+    for shard in getattr(get_loop_layer(layer), "_shards", ()):
+        connection = getattr(getattr(shard, "_pubsub", None), "connection", None)
+        if connection is not None:
+            connection.register_connect_callback(callback)
+            watching = True
+    return watching
