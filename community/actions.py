@@ -579,6 +579,7 @@ def update_profile(
     display_name=None,
     bio=None,
     language=None,
+    time_zone=None,
     avatar=None,
     remove_avatar=False,
     fields=None,
@@ -593,9 +594,14 @@ def update_profile(
 
     profile = Profile.objects.get(user=user)
     changed = []
-    for name, value in (("display_name", display_name), ("bio", bio), ("language", language)):
+    for name, value in (
+        ("display_name", display_name),
+        ("bio", bio),
+        ("language", language),
+        ("time_zone", time_zone),
+    ):
         if value is not None:
-            setattr(profile, name, value.strip() if name != "language" else value)
+            setattr(profile, name, value.strip() if name in {"display_name", "bio"} else value)
             changed.append(name)
     if avatar is not None:
         try:

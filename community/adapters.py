@@ -7,9 +7,15 @@ from django.utils.translation import gettext as _
 
 from community import validators
 from community.models import User
+from community.sites import brand_site
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix, email, context):
+        # The brand from settings, not the stored Site row (see community/sites.py):
+        # allauth's templates greet with current_site.name.
+        super().send_mail(template_prefix, email, {**context, "current_site": brand_site()})
+
     def clean_username(self, username, shallow=False):
         username = super().clean_username(username, shallow=shallow)
         # Also in shallow mode: usernames generated for social signups must not

@@ -124,3 +124,6 @@ class ActivityAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+from community import theme_admin  # noqa: E402, F401  (the brand theme, in its own module)

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Router
+from ninja import NinjaAPI, Router, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -101,6 +101,10 @@ api = NinjaAPI(
     auth=MEMBER_AUTH,
     throttle=[UserRateThrottle(settings.API_RATE_LIMIT)],
     docs_url="/docs",
+    # Swagger UI's files are served from our static files ("ninja" is an installed app,
+    # so ninja renders its local template, not the CDN one). validatorUrl None: no badge
+    # image fetched from validator.swagger.io, which would leak the schema's URL.
+    docs=Swagger(settings={"validatorUrl": None}),
     openapi_url="/openapi.json",
 )
 

@@ -7,4 +7,10 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Communities")
 
     def ready(self):
-        from community import receivers, streams  # noqa: F401  (connect receivers, streams)
+        from django.db.models.signals import post_migrate
+
+        from community import receivers, sites, streams  # noqa: F401  (connect receivers, streams)
+
+        # Sent for each app in INSTALLED_APPS order: for community, after the sites app
+        # has created its "example.com" row.
+        post_migrate.connect(sites.sync_site, sender=self, dispatch_uid="community.sync_site")

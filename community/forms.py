@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from community import actions
+from community.dates import time_zone_choices
 from community.models import Community, Membership, Profile
 from community.validators import validate_display_name
 
@@ -47,6 +48,12 @@ class ProfileForm(forms.Form):
     )
     language = forms.ChoiceField(
         label=_("Language"), choices=Profile.Language.choices, required=False
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        required=False,
+        help_text=_("Dates and times are shown in this time zone."),
     )
     avatar = forms.FileField(
         label=_("Avatar"),

@@ -1,6 +1,7 @@
-from django.utils import translation
+from django.utils import timezone, translation
 
 SESSION_LANGUAGE_KEY = "member_language"
+SESSION_TIME_ZONE_KEY = "member_time_zone"
 
 
 def remember_language(request, language):
@@ -31,6 +32,53 @@ class MemberLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+def remember_time_zone(request, name):
+    """Carry a member's time zone into their session ("" is the site's)."""
+    request.session[SESSION_TIME_ZONE_KEY] = name or ""
+
+
+class MemberTimeZoneMiddleware:
+    """Show dates in the signed-in member's time zone (Profile.time_zone), else the site's.
+
+    Like the language, the choice is copied into the session at login and on
+    profile save, so no query is spent on it per request; a session opened
+    before the setting existed reads it once. Must come after
+    AuthenticationMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.contrib.auth import SESSION_KEY
+
+        from community.dates import zone
+
+        session = getattr(request, "session", None)
+        name = session.get(SESSION_TIME_ZONE_KEY) if session is not None else None
+        if name is None and session is not None and SESSION_KEY in session:
+            name = self._load(request)
+        member_zone = zone(name)
+        if member_zone is not None:
+            timezone.activate(member_zone)
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+    @staticmethod
+    def _load(request):
+        from community.models import Profile
+
+        if not request.user.is_authenticated:
+            return None
+        name = Profile.objects.filter(user=request.user).values_list("time_zone", flat=True).first()
+        remember_time_zone(request, name)
+        return name
 
 
 class ApiJsonErrorsMiddleware:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community import validators
+from community.dates import validate_time_zone
 
 # The longest answer a staff-defined profile field may allow (the column's size).
 ProfileFieldValue_MAX = 500
@@ -80,6 +81,15 @@ class Profile(models.Model):
     avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
     language = models.CharField(
         _("language"), max_length=8, choices=Language.choices, blank=True, default=""
+    )
+    # An IANA name ("America/New_York"); "" follows the site's TIME_ZONE. No choices
+    # here: the list depends on the machine's tzdata, not on the schema.
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[validate_time_zone],
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -328,3 +338,8 @@ class Activity(models.Model):
 
     def __str__(self):
         return f"{self.verb} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# The brand's theme lives with its cache and contrast rules (imported here so that
+# Django registers the model with the app).
+from community.theme import BrandTheme  # noqa: E402, F401

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community import permissions
+from community import cues, permissions
 from community.models import Community, Invitation, Membership, ProfileFieldValue, User
 
 State = Membership.State
@@ -47,6 +47,11 @@ def visible_communities(user):
     queryset = permissions.filter_visible_communities(user, _annotated(Community.objects.all()))
     communities = list(_with_viewer_membership(queryset.order_by("name", "pk"), user))
     return _remember_viewer(communities, user)
+
+
+def directory(user):
+    """``visible_communities`` with each card's activity cues (``community.cues``)."""
+    return cues.decorate(visible_communities(user), user)
 
 
 def usable_invitation_for(user, community):

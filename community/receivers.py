@@ -6,7 +6,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from community import actions
-from community.middleware import SESSION_LANGUAGE_KEY
+from community.middleware import SESSION_LANGUAGE_KEY, remember_time_zone
 from community.models import Profile, User
 from community.validators import validate_display_name
 from realtime.consumers import session_hash
@@ -33,9 +33,14 @@ def fill_display_name(sender, request, user, **kwargs):
 
 @receiver(user_logged_in, dispatch_uid="community.session_language")
 def remember_language(sender, request, user, **kwargs):
-    language = Profile.objects.filter(user=user).values_list("language", flat=True).first()
-    if request is not None and hasattr(request, "session") and language:
-        request.session[SESSION_LANGUAGE_KEY] = language
+    """Copy the member's language and time zone into the session (the middlewares read them)."""
+    language, time_zone = Profile.objects.filter(user=user).values_list(
+        "language", "time_zone"
+    ).first() or ("", "")
+    if request is not None and hasattr(request, "session"):
+        if language:
+            request.session[SESSION_LANGUAGE_KEY] = language
+        remember_time_zone(request, time_zone)
 
 
 @receiver(post_save, sender=User, dispatch_uid="community.deactivated_sockets")

@@ -5,7 +5,8 @@ layer, local-memory cache, background jobs run in-process, DEBUG on.
 ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL, channels_redis and a
 Redis cache. ``DJANGO_DEBUG=0`` is production: it refuses to start without
 ``DJANGO_SECRET_KEY`` and ``DJANGO_ALLOWED_HOSTS`` and turns on secure
-cookies, HSTS and the HTTPS redirect. Every variable is listed in the README.
+cookies, HSTS and the HTTPS redirect. ``DJANGO_DEMO=1`` (scripts/demo) is
+DEBUG off on plain http for this machine only. Every variable is listed in the README.
 """
 
 import os
@@ -35,9 +36,32 @@ def env_list(name, default=()):
     return [item.strip() for item in value.split(",") if item.strip()] or list(default)
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# The demo (scripts/demo, DJANGO_DEMO=1): DEBUG off by default, so that visitors
+# meet the site's own 404 and 500 pages, but served by one daphne over plain
+# http on this machine: a secret key generated once into var/, local hosts, no
+# HTTPS redirect, no secure-only cookies, static and media files served by the
+# process itself. Never for a public address.
+DEMO = env_bool("DJANGO_DEMO", False)
+DEBUG = env_bool("DJANGO_DEBUG", not DEMO)
+
+
+def demo_secret_key(path):
+    """The demo's key: read from ``path``, created there once (mode 0600) if missing."""
+    import secrets
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY and DEMO:
+    SECRET_KEY = demo_secret_key(VAR_DIR / "secret_key")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0.")
@@ -46,14 +70,14 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
-    if not DEBUG:
+    if not DEBUG and not DEMO:
         raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG=0.")
     ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # The site's public address, for links in emails (invitations) and the CMS admin.
 SITE_URL = os.environ.get("SITE_URL", "")
 if not SITE_URL:
-    if not DEBUG:
+    if not DEBUG and not DEMO:
         raise ImproperlyConfigured("SITE_URL (https://…) must be set when DJANGO_DEBUG=0.")
     SITE_URL = "http://127.0.0.1:8000"
 
@@ -91,6 +115,9 @@ INSTALLED_APPS = [
     "wagtail",
     "modelcluster",
     "taggit",
+    # Only for its static files and templates: the API docs load Swagger UI from
+    # here instead of a CDN (ninja.openapi.docs.render_template checks for it).
+    "ninja",
     "community",
     "forums",
     "badges",
@@ -108,6 +135,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "community.middleware.MemberLanguageMiddleware",
+    "community.middleware.MemberTimeZoneMiddleware",
     "community.middleware.ApiJsonErrorsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -246,7 +274,7 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_USERNAME_VALIDATORS = "community.validators.USERNAME_VALIDATORS"
 ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{BRAND_NAME}] "
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG or DEMO else "https"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # A signed-in visitor sent to a login page is not bounced straight back, which
 # would loop with pages that require more than being signed in.
@@ -310,6 +338,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "Europe/Paris")
 USE_TZ = True
+# Day-month order and a 24-hour clock in English too (community/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["community.formats"]
 
 # --- Static and media files -------------------------------------------------
 
@@ -320,17 +350,19 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 # Django serves media itself in development and the demo; in production the
 # reverse proxy serves MEDIA_ROOT (see docs/deployment.md).
-SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", DEBUG)
+SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", DEBUG or DEMO)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if DEBUG or DEMO
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
+# The demo runs without collectstatic: WhiteNoise serves the files where they are.
+WHITENOISE_USE_FINDERS = DEBUG or DEMO
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -391,7 +423,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # DENY everywhere; Wagtail marks its own preview view SAMEORIGIN for its iframe.
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-if not DEBUG:
+if not DEBUG and not DEMO:  # the demo is plain http on 127.0.0.1 (see DEMO above)
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -15,3 +15,9 @@ def register(name, count):
 
 def counts(user):
     return {name: count(user) for name, count in _counters.items()}
+
+
+def count(name, user):
+    """One counter alone (0 if no app registered ``name``): the header needs only one."""
+    counter = _counters.get(name)
+    return counter(user) if counter is not None else 0

@@ -28,7 +28,7 @@ from community.forms import (
     RoleForm,
     apply_errors,
 )
-from community.middleware import remember_language
+from community.middleware import remember_language, remember_time_zone
 from community.models import Membership, Profile, ProfileField, ProfileFieldValue, User
 
 MEMBERS_PER_PAGE = 50
@@ -45,7 +45,7 @@ def _back(request, default):
 
 
 def home(request):
-    communities = queries.visible_communities(request.user)
+    communities = queries.directory(request.user)
     mine, others = [], []
     for community in communities:
         membership = permissions.membership_of(request.user, community)
@@ -326,6 +326,7 @@ def profile_edit(request):
         "display_name": profile.display_name,
         "bio": profile.bio,
         "language": profile.language,
+        "time_zone": profile.time_zone,
         **{f"field_{key}": value for key, value in current.items()},
     }
     form = ProfileForm(
@@ -342,6 +343,7 @@ def profile_edit(request):
                 display_name=form.cleaned_data["display_name"],
                 bio=form.cleaned_data["bio"],
                 language=form.cleaned_data["language"],
+                time_zone=form.cleaned_data["time_zone"],
                 avatar=form.cleaned_data["avatar"] or None,
                 remove_avatar=form.cleaned_data["remove_avatar"],
                 fields=form.custom_values(),
@@ -350,6 +352,7 @@ def profile_edit(request):
             apply_errors(form, error)
         else:
             remember_language(request, form.cleaned_data["language"])
+            remember_time_zone(request, form.cleaned_data["time_zone"])
             messages.success(request, _("Your profile was saved."))
             return redirect("profile", username=user.username)
     return render(request, "community/profile_edit.html", {"form": form, "profile": profile})

@@ -126,6 +126,18 @@ class VoteOut(Schema):
     vote_count: int
 
 
+IdeaStatusName = Literal["new", "under_review", "planned", "in_progress", "done", "declined"]
+
+
+class IdeaStatusIn(Schema):
+    status: IdeaStatusName
+    note: str = Field("", max_length=5000, description="Public: shown under the idea.")
+
+
+class IdeaStatusOut(ThreadOut):
+    idea_status_note: str
+
+
 @router.get("/communities/{slug}/threads", response=ThreadPage, auth=ANY_AUTH)
 def list_threads(
     request,
@@ -285,6 +297,14 @@ def vote(request, thread_id: int):
     voted = actions.vote(request.user, thread)
     thread.refresh_from_db(fields=["vote_count"])
     return {"thread": thread.pk, "voted": voted, "vote_count": thread.vote_count}
+
+
+@router.post("/threads/{int:thread_id}/status", response=IdeaStatusOut)
+def set_idea_status(request, thread_id: int, payload: IdeaStatusIn):
+    """Set an idea's status, with a public note (the community's managers)."""
+    thread = queries.thread_for(request.user, thread_id)
+    thread = actions.set_idea_status(request.user, thread, status=payload.status, note=payload.note)
+    return {**actions.thread_data(thread), "idea_status_note": thread.idea_status_note}
 
 
 @router.get("/notifications", response=dict, tags=["members"])

@@ -15,8 +15,11 @@ from community import permissions as community_permissions
 from community import queries as community_queries
 from community.apisite import ANY_AUTH
 from forums import search
+from forums.models import Thread
 
 router = Router(tags=["search"])
+KINDS = ", ".join(Thread.Kind.values)
+KIND_PATTERN = "^(?:" + "|".join(Thread.Kind.values) + ")$"
 
 
 class SearchAuthorOut(Schema):
@@ -64,6 +67,9 @@ def search_posts(
     request,
     q: str = Query(..., description="Words to find; every word must match."),
     community: str | None = Query(None, max_length=50, description="A community's slug."),
+    kind: str | None = Query(
+        None, pattern=KIND_PATTERN, description="Only threads of this kind: " + KINDS + "."
+    ),
     limit: int = Query(20, ge=1, le=50),
     offset: int = Query(0, ge=0, le=2 * search.WINDOW),
 ):
@@ -80,6 +86,6 @@ def search_posts(
         community_permissions.check_read(request.user, found)
         community = found
     hits, next_offset = search.search_page(
-        request.user, q, community=community or None, limit=limit, offset=offset
+        request.user, q, community=community or None, kind=kind, limit=limit, offset=offset
     )
     return {"items": [hit_data(hit) for hit in hits], "next": next_offset}

@@ -13,6 +13,10 @@ class ForumsConfig(AppConfig):
         unread.register("threads", queries.unread_thread_count)
         unread.register("notifications", notifications.unread_count)
 
+        from community import cues
+
+        cues.register(queries.community_activity)
+
         from django.db.models.signals import post_migrate
 
         from forums import search

@@ -96,6 +96,18 @@ class EditForm(_BodyMixin):
     pass
 
 
+class IdeaStatusForm(forms.Form):
+    """An idea's status and the public note that explains it (managers, thread page)."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=Thread.IdeaStatus.choices)
+    note = forms.CharField(
+        label=_("Public note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown to everyone under the idea."),
+    )
+
+
 class NotificationSettingsForm(forms.Form):
     """One email choice per kind of notification."""
 

@@ -10,16 +10,22 @@ community at that moment, so mentioning a person who cannot see a private
 community notifies nobody and tells them nothing.
 """
 
+import html
 import logging
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import format_html, strip_tags
+from django.utils.text import Truncator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from community import permissions as community_permissions
 from community.models import Membership, User
@@ -210,6 +216,66 @@ def idea_status_changed(thread_id, actor_id):
 
 
 # --- A member's own notifications ----------------------------------------------------
+
+
+# The notifications page speaks to the member ("mentioned you"); the model's choice
+# labels describe a setting in the first person ("Someone mentions me") and stay so.
+REASONS = {
+    Kind.REPLY: _("{actor} replied in a thread you watch"),
+    Kind.MENTION: _("{actor} mentioned you"),
+    Kind.QUOTE: _("{actor} replied to your post"),
+    Kind.ACCEPTED: _("{actor} accepted your answer"),
+    Kind.IDEA_STATUS: _("{actor} updated an idea you voted for"),
+}
+OWN_IDEA = _("{actor} updated your idea")
+EXCERPT_CHARS = 160
+SHOWN = 50
+
+
+def recent(user, *, limit=SHOWN):
+    """The member's latest notifications, newest first, with what the page shows of each.
+
+    A fixed number of queries whatever ``limit``: thread, community, post,
+    actor and the actor's profile come in the same query.
+    """
+    return list(
+        Notification.objects.filter(user=user).select_related(
+            "thread__community", "post", "actor__profile"
+        )[:limit]
+    )
+
+
+def reason_html(notification):
+    """Who did what, for the person notified: "<strong>Alice</strong> mentioned you"."""
+    actor = notification.actor
+    if actor is None:
+        name = gettext("Someone")
+    else:
+        try:
+            name = actor.profile.name
+        except ObjectDoesNotExist:
+            name = actor.username
+    template = REASONS.get(notification.kind, REASONS[Kind.REPLY])
+    if (
+        notification.kind == Kind.IDEA_STATUS
+        and notification.thread.author_id == notification.user_id
+    ):
+        template = OWN_IDEA
+    return format_html(str(template), actor=format_html("<strong>{}</strong>", name))
+
+
+def excerpt(notification):
+    """A short plain-text excerpt of the post (or an idea's new status); "" when none."""
+    post = notification.post
+    if post is not None:
+        if post.deleted_at is not None:
+            return ""
+        text = " ".join(html.unescape(strip_tags(post.html)).split())
+        return Truncator(text).chars(EXCERPT_CHARS)
+    thread = notification.thread
+    if notification.kind == Kind.IDEA_STATUS and thread.idea_status:
+        return thread.get_idea_status_display()
+    return ""
 
 
 def mark_read(user, *, ids=None):

@@ -6,14 +6,22 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from community import permissions as community_permissions
-from community.models import Membership
-from forums.models import IdeaVote, PollVote, Post, ReadState, Subscription, Thread
+from community.models import Community, Membership, Profile, User
+from forums.models import (
+    IdeaVote,
+    PollVote,
+    Post,
+    Reaction,
+    ReadState,
+    Subscription,
+    Thread,
+)
 from realtime.models import StreamCounter
 
 # Each sort: the fields of its keyset, all descending, ending with the id.
@@ -84,11 +92,23 @@ def _after(fields, values):
     )
 
 
-def threads(community, *, sort="latest", kind=None, solved=None, cursor=None, limit=20, user=None):
+def threads(
+    community,
+    *,
+    sort="latest",
+    kind=None,
+    solved=None,
+    cursor=None,
+    limit=20,
+    user=None,
+    activity=False,
+):
     """A page of the community's threads; returns (threads, next_cursor or None).
 
     With a signed-in ``user``, each thread carries ``last_read`` (the number of
-    the last post they read, None if never opened), in the same query.
+    the last post they read, None if never opened), in the same query. With
+    ``activity``, each also carries ``last_poster`` (see ``with_last_poster``),
+    still in the same query.
 
     Keyset pagination: page 500 costs what page 1 costs, and a new post
     while reading moves a thread up without shifting the pages after it.
@@ -111,9 +131,13 @@ def threads(community, *, sort="latest", kind=None, solved=None, cursor=None, li
                 )[:1]
             )
         )
+    if activity:
+        queryset = queryset.annotate(**LAST_POSTER_ANNOTATIONS)
     rows = list(queryset.order_by(*(f"-{f}" for f in fields))[: limit + 1])
     for thread in rows:  # the one community: no join, no copy of it per row
         thread.community = community
+        if activity:
+            with_last_poster(thread)
     next_cursor = encode_cursor(rows[limit - 1], sort) if len(rows) > limit else None
     return rows[:limit], next_cursor
 
@@ -233,20 +257,36 @@ AUTHOR_ROLE_SQL = f"""
 """  # noqa: S608 (table names from the models, values as parameters)
 
 
-def post_rows(thread, *, after=None, limit=50):
+# The reader's own reactions to a post as one number, a bit per kind in the order of
+# Reaction.Kind (forums.thread_page reads it): portable SQL, in the posts' query.
+_REACTION_BITS = " ".join(
+    f"WHEN '{value}' THEN {1 << bit}" for bit, value in enumerate(Reaction.Kind.values)
+)
+MY_REACTIONS_SQL = f"""
+    SELECT SUM(CASE kind {_REACTION_BITS} ELSE 0 END)
+    FROM {Reaction._meta.db_table}
+    WHERE post_id = {Post._meta.db_table}.id AND user_id = %s
+"""  # noqa: S608 (table names and kinds from the models, the user as a parameter)
+
+
+def post_rows(thread, *, after=None, limit=50, reader=None):
     """What a thread page shows of its posts, as plain rows; returns (rows, next).
 
     Like ``posts``, but ``Row`` dicts rather than model instances (a page of 50 posts
     with their authors and profiles would build 150 of them), with the author as
     ``author_username``, ``author_display_name``, ``author_avatar`` (a file name) and
     ``author_role`` (their role in the thread's community, None unless they are an
-    active member), all in the one query.
+    active member), and for a signed-in ``reader`` ``my_reactions`` (see
+    ``MY_REACTIONS_SQL``), all in the one query.
     """
     queryset = Post.objects.filter(thread=thread)
     if after:
         queryset = queryset.filter(pk__gt=after)
     fields = ("id", "number", "author_id", "html", "created_at", "edited_at", "deleted_at")
     role = RawSQL(AUTHOR_ROLE_SQL, (thread.community_id, Membership.State.ACTIVE))  # noqa: S611
+    extra = {}
+    if reader is not None and reader.is_authenticated:
+        extra["my_reactions"] = RawSQL(MY_REACTIONS_SQL, (reader.pk,))  # noqa: S611
     values = queryset.order_by("number").values(
         *fields,
         "reaction_counts",
@@ -254,6 +294,7 @@ def post_rows(thread, *, after=None, limit=50):
         author_display_name=F("author__profile__display_name"),
         author_avatar=F("author__profile__avatar"),
         author_role=role,
+        **extra,
     )
     rows = [Row(row) for row in values[: limit + 1]]
     next_after = rows[limit - 1]["id"] if len(rows) > limit else None
@@ -322,3 +363,84 @@ def unread_thread_count(user):
         thread__community__in=readable,
         thread__post_count__gt=F("last_read_number"),
     ).count()
+
+
+# --- Activity cues on lists (the directory, a community's threads) ---------------------
+
+# The author of a thread's latest post, as three columns of the list's own query: a
+# correlated lookup per row through the (thread, number) unique index, rather than
+# a query per row or a column on Thread that every write would have to keep.
+_LATEST_POST = Post.objects.filter(thread=OuterRef("pk"), deleted_at__isnull=True).order_by(
+    "-number"
+)
+LAST_POSTER_ANNOTATIONS = {
+    "last_poster_username": Subquery(_LATEST_POST.values("author__username")[:1]),
+    "last_poster_display_name": Subquery(_LATEST_POST.values("author__profile__display_name")[:1]),
+    "last_poster_avatar": Subquery(_LATEST_POST.values("author__profile__avatar")[:1]),
+}
+
+
+def with_last_poster(thread):
+    """Set ``thread.last_poster``, an unsaved Profile (``name``, ``avatar``, ``user.username``)
+    of the author of its latest post, from ``LAST_POSTER_ANNOTATIONS``; None if they left."""
+    username = thread.__dict__.pop("last_poster_username", None)
+    display_name = thread.__dict__.pop("last_poster_display_name", None) or ""
+    avatar = thread.__dict__.pop("last_poster_avatar", None) or ""
+    thread.last_poster = (
+        Profile(user=User(username=username), display_name=display_name, avatar=avatar)
+        if username
+        else None
+    )
+    return thread
+
+
+def community_activity(communities, user):
+    """Set on each community what the directory card shows of its life, in two queries.
+
+    ``latest_thread`` (the thread with the latest activity, with ``last_poster``; None
+    if there is none or ``user`` may not read the community) and ``unread_threads``
+    (threads with posts ``user`` has not read since they opened them, the figure
+    GET /me adds up; 0 unless they are an active member). Needs each community's
+    membership of ``user`` already remembered (``community.queries`` does it).
+    """
+    readable = [c for c in communities if community_permissions.can_read(user, c)]
+    for community in communities:
+        community.latest_thread, community.unread_threads = None, 0
+    if not readable:
+        return communities
+    by_id = {community.pk: community for community in readable}
+    latest = Thread.objects.filter(community=OuterRef("pk")).order_by("-last_activity_at", "-pk")
+    latest_ids = (
+        Community.objects.filter(pk__in=by_id)
+        .annotate(latest_thread=Subquery(latest.values("pk")[:1]))
+        .values("latest_thread")
+    )
+    rows = (
+        Thread.objects.filter(pk__in=latest_ids)
+        .annotate(**LAST_POSTER_ANNOTATIONS)
+        .only("pk", "community_id", "title", "last_activity_at", "post_count")
+    )
+    for thread in rows:
+        community = by_id[thread.community_id]
+        thread.community = community
+        community.latest_thread = with_last_poster(thread)
+    member_of = [
+        c.pk
+        for c in readable
+        if (m := community_permissions.membership_of(user, c)) is not None
+        and m.state == Membership.State.ACTIVE
+    ]
+    if member_of:
+        unread = (
+            ReadState.objects.filter(
+                user=user,
+                thread__community_id__in=member_of,
+                thread__post_count__gt=F("last_read_number"),
+            )
+            .values("thread__community_id")
+            .annotate(threads=Count("pk"))
+            .order_by()
+        )
+        for row in unread:
+            by_id[row["thread__community_id"]].unread_threads = row["threads"]
+    return communities

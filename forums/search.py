@@ -10,9 +10,10 @@ may read what.
 Public API
 ----------
 
-``search(user, q, *, community=None, limit=20, offset=0) -> list[SearchHit]``
+``search(user, q, *, community=None, kind=None, limit=20, offset=0) -> list[SearchHit]``
     The hits, best first. ``community`` (a slug or a Community) narrows to one
-    community; a community the user may not read gives no hits.
+    community; a community the user may not read gives no hits. ``kind`` (a
+    ``Thread.Kind`` value) narrows to threads of that kind.
 ``search_page(...) -> (hits, next_offset or None)``: the same, for pagination.
 ``parse_query(q) -> list[str]``: the sanitized terms (what is searched).
 ``install(connection)`` / ``uninstall(connection)``: the index, its triggers,
@@ -174,7 +175,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from community import permissions as community_permissions
 from community.models import Community
-from forums.models import Post
+from forums.models import Post, Thread
 
 logger = logging.getLogger(__name__)
 
@@ -280,14 +281,16 @@ def _plain_snippet(body):
 # --- Searching ---------------------------------------------------------------
 
 
-def search(user, q, *, community=None, limit=20, offset=0):
+def search(user, q, *, community=None, kind=None, limit=20, offset=0):
     """What ``user`` may read that matches ``q``, best first (see the module docstring)."""
-    return search_page(user, q, community=community, limit=limit, offset=offset)[0]
+    return search_page(user, q, community=community, kind=kind, limit=limit, offset=offset)[0]
 
 
-def search_page(user, q, *, community=None, limit=20, offset=0, using=None):
+def search_page(user, q, *, community=None, kind=None, limit=20, offset=0, using=None):
     """``(hits, next_offset)``; ``next_offset`` is None on the last page."""
     terms = parse_query(q)
+    if kind is not None and kind not in Thread.Kind.values:
+        return [], None
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
     if not terms or offset >= 2 * WINDOW:
@@ -316,6 +319,7 @@ def search_page(user, q, *, community=None, limit=20, offset=0, using=None):
         limit + 1,
         offset,
         community_id=community_id,
+        kind=kind,
     )
     next_offset = offset + limit if len(ranked) > limit else None
     ranked = ranked[:limit]
@@ -407,7 +411,7 @@ class SQLiteEngine:
             JOIN forums_post AS p ON p.id = forums_post_fts.rowid
             JOIN forums_thread AS t ON t.id = p.thread_id
             WHERE forums_post_fts MATCH %s AND p.deleted_at IS NULL
-              AND t.community_id IN ({{readable}})
+              AND t.community_id IN ({{readable}}){{kind}}
             ORDER BY forums_post_fts.rowid DESC LIMIT {WINDOW}
         ),
         title_hits AS MATERIALIZED (
@@ -415,7 +419,7 @@ class SQLiteEngine:
             FROM forums_thread_fts
             JOIN forums_thread AS t ON t.id = forums_thread_fts.rowid
             JOIN forums_post AS p ON p.thread_id = t.id AND p.number = 1
-            WHERE forums_thread_fts MATCH %s AND t.community_id IN ({{readable}})
+            WHERE forums_thread_fts MATCH %s AND t.community_id IN ({{readable}}){{kind}}
             ORDER BY forums_thread_fts.rowid DESC LIMIT {WINDOW}
         ),
         counted AS (
@@ -430,10 +434,16 @@ class SQLiteEngine:
         ORDER BY score DESC, post_id DESC LIMIT %s OFFSET %s
     """  # noqa: S608
 
-    def rank(self, connection, match, readable, limit, offset, community_id=None):
+    def rank(self, connection, match, readable, limit, offset, community_id=None, kind=None):
         readable_sql, readable_params = readable
-        sql = self.RANK_SQL.format(readable=readable_sql)
-        params = (match, *readable_params, match, *readable_params, limit, offset)
+        kind_sql, kind_params = (" AND t.kind = %s", (kind,)) if kind else ("", ())
+        sql = self.RANK_SQL.format(readable=readable_sql, kind=kind_sql)
+        params = (
+            *(match, *readable_params, *kind_params),
+            *(match, *readable_params, *kind_params),
+            limit,
+            offset,
+        )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
@@ -554,7 +564,7 @@ class PostgresEngine:
     def _tsquery():
         return f"websearch_to_tsquery('{PG_CONFIG}', %s)"
 
-    def _newest(self, table, key, newest_key, match, readable, community_id):
+    def _newest(self, table, key, newest_key, match, readable, community_id, kind=None):
         """The newest readable matches (at most ``WINDOW``), newest first, with bounded work.
 
         PostgreSQL's planner picks between walking the table backwards by primary
@@ -575,6 +585,10 @@ class PostgresEngine:
         readable_sql, readable_params = readable
         one = "" if community_id is None else "AND s.community_id = %s "
         extra = () if community_id is None else (community_id,)
+        if kind:
+            # Both side tables carry thread_id; the kind lives on the thread only.
+            one += "AND s.thread_id IN (SELECT id FROM forums_thread WHERE kind = %s) "
+            extra += (kind,)
         match_sql = f"s.vector @@ {self._tsquery()} AND s.community_id IN ({readable_sql}) {one}"
         cuts = sorted({max(newest_key - size, 0) for size in RECENT_ROWS}, reverse=True)
         bounds = list(zip([None, *cuts], [*cuts, None], strict=True))
@@ -604,7 +618,7 @@ class PostgresEngine:
         sql = f"WITH {', '.join(slices)} SELECT * FROM ({union}) AS newest LIMIT {WINDOW}"  # noqa: S608
         return sql, tuple(params)
 
-    def rank(self, connection, match, readable, limit, offset, community_id=None):
+    def rank(self, connection, match, readable, limit, offset, community_id=None, kind=None):
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             # JIT off until the transaction ends (inside a request's transaction,
             # for the rest of it): the planner's estimate for an older slice that
@@ -623,6 +637,7 @@ class PostgresEngine:
                 match,
                 readable,
                 community_id,
+                kind,
             )
             threads, thread_params = self._newest(
                 "forums_thread_search",
@@ -631,6 +646,7 @@ class PostgresEngine:
                 match,
                 readable,
                 community_id,
+                kind,
             )
             tsq = self._tsquery()
             cursor.execute(

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from forums import images, views
+from forums import images, notification_views, search_views, views
 
 urlpatterns = [
     path("c/<slug:slug>/new/", views.new_thread, name="new_thread"),
@@ -11,7 +11,14 @@ urlpatterns = [
     path("c/<slug:slug>/t/<int:thread_id>/reply/", views.reply, name="thread_reply"),
     path("c/<slug:slug>/t/<int:thread_id>/<slug:verb>/", views.thread_action, name="thread_action"),
     path("posts/<int:post_id>/edit/", views.edit_post, name="edit_post"),
-    path("notifications/", views.notification_list, name="notifications"),
+    path("posts/<int:post_id>/history/", views.post_history, name="post_history"),
+    path("search/", search_views.search_results, name="search"),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path(
+        "notifications/<int:notification_id>/",
+        notification_views.notification_open,
+        name="notification_open",
+    ),
     path("settings/notifications/", views.notification_settings, name="notification_settings"),
     path("notifications/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("posts/<int:post_id>/<slug:verb>/", views.post_action, name="post_action"),

@@ -4,22 +4,15 @@ Every form carries a ``client_id`` minted when the form is shown, so a
 double click or a resubmitted form makes one thread or post.
 """
 
-import functools
-import html
 import uuid
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils import dateformat, formats, timezone, translation
-from django.utils.html import escape, format_html, format_html_join
-from django.utils.http import RFC3986_SUBDELIMS
-from django.utils.safestring import SafeString
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -29,15 +22,20 @@ from community import queries as community_queries
 from community import views as community_views
 from community.errors import Conflict
 from community.forms import apply_errors
-from community.models import Membership, Profile
 from forums import actions, notifications, permissions, queries
-from forums.forms import EditForm, NotificationSettingsForm, ReplyForm, ThreadForm
-from forums.models import Notification, Post, Reaction, Thread
+from forums.forms import (
+    EditForm,
+    IdeaStatusForm,
+    NotificationSettingsForm,
+    ReplyForm,
+    ThreadForm,
+)
+from forums.models import Notification, Post, Thread
+from forums.thread_page import ANY, _url_maker, blank_post, excerpt, prepare_posts
 from realtime import publish
 
 POSTS_PER_PAGE = 50
 THREADS_PER_PAGE = 25
-NOTIFICATIONS_SHOWN = 50
 
 
 def _thread(request, slug, thread_id):
@@ -55,7 +53,13 @@ def thread_list_context(request, community):
     kind = request.GET.get("kind") or None
     if kind not in Thread.Kind.values:
         kind = None
-    options = {"sort": sort, "kind": kind, "limit": THREADS_PER_PAGE, "user": request.user}
+    options = {
+        "sort": sort,
+        "kind": kind,
+        "limit": THREADS_PER_PAGE,
+        "user": request.user,
+        "activity": True,  # who posted last, for the list's cues
+    }
     try:
         threads, next_cursor = queries.threads(
             community, cursor=request.GET.get("cursor"), **options
@@ -132,28 +136,35 @@ def thread_detail(request, slug, thread_id):
         after = int(request.GET.get("after", "0") or 0)
     except ValueError:
         after = 0
-    posts, next_after = queries.post_rows(thread, after=after, limit=POSTS_PER_PAGE)
+    posts, next_after = queries.post_rows(thread, after=after, limit=POSTS_PER_PAGE, reader=user)
     can_participate = community_permissions.can_participate(user, community)
     can_reply = permissions.can_reply(user, thread)
     can_accept = permissions.can_accept(user, thread)
     can_moderate = permissions.can_moderate_thread(user, thread)
-    prepare_posts(
-        posts,
-        thread,
-        user,
-        can_participate=can_participate,
-        can_accept=can_accept,
-        can_moderate=can_moderate,
-    )
+    rights = {
+        "can_participate": can_participate,
+        "can_accept": can_accept,
+        "can_moderate": can_moderate,
+    }
+    prepare_posts(posts, thread, user, **rights)
     accepted = thread.accepted_post
+    # Under the question, on the first page, when the answer is further down: an
+    # excerpt and a link (the answer itself is shown once, where it sits).
+    show_accepted = accepted and accepted.number > 1 and posts and posts[0]["number"] == 1
+    can_set_status = thread.kind == Thread.Kind.IDEA and community_permissions.can_manage(
+        user, community
+    )
     context = {
         "community": community,
         "thread": thread,
         "posts": posts,
         "next_after": next_after,
-        # Under the question, on the first page, when the answer is further down.
-        "accepted_answer": accepted
-        if accepted and accepted.number > 1 and posts and posts[0]["number"] == 1
+        "accepted_answer": accepted if show_accepted else None,
+        "accepted_excerpt": excerpt(accepted.html) if show_accepted else "",
+        "status_form": IdeaStatusForm(
+            initial={"status": thread.idea_status, "note": thread.idea_status_note}
+        )
+        if can_set_status
         else None,
         "reply_form": ReplyForm(initial=reply_initial(request, thread), community=community)
         if can_reply
@@ -169,9 +180,9 @@ def thread_detail(request, slug, thread_id):
         "first_unread_url": first_unread_url(thread, posts, thread.last_read),
         "watching": thread.watching,
         # For posts that arrive live (static/js/realtime.js): the stream's position at
-        # render time, and the blank reaction buttons of a new post.
+        # render time, and the blank post they copy, made as the posts above are.
         "stream_last_id": thread.stream_last_id or 0,
-        "reaction_kinds": Reaction.Kind.choices,
+        "blank_posts": [blank_post(thread, user, **rights)],
         "role_labels": {role.value: role.label for role in actions.STAFFING_ROLES},
         # The CSRF field of the posts' forms (members only), made once rather than by a
         # {% csrf_token %} in each form of each post.
@@ -190,132 +201,6 @@ def thread_detail(request, slug, thread_id):
             lambda: actions.mark_read(user, thread, last, last_read=known)
         )
     return response
-
-
-# Stands for the argument of a URL reversed once for a whole page (see _url_maker);
-# digits, so that it fits <int:...> as well as <str:...>.
-ANY = "918273645546372819"
-
-
-def _url_maker(name, *args):
-    """``reverse(name, args=args)`` as a function of the argument that ``ANY`` stands for.
-
-    A page of 50 posts would otherwise resolve the same route 50 times per link. The
-    argument is quoted as reverse() quotes it, and the URL comes HTML-escaped (a
-    ``SafeString``, as the template would escape it).
-    """
-    prefix, suffix = (html.escape(part) for part in reverse(name, args=args).split(ANY))
-    return lambda value: SafeString(
-        f"{prefix}{html.escape(quote(str(value), safe=RFC3986_SUBDELIMS + '/~:@'))}{suffix}"
-    )
-
-
-def prepare_posts(posts, thread, user, *, can_participate, can_accept, can_moderate):
-    """Add to each row of ``queries.post_rows`` what the thread page shows of it.
-
-    Authors' names, links, avatars and roles are worked out once per author; dates
-    are formatted here, in the reader's time zone and language, as the ``date``
-    filter would (see ``_post_time``); reactions as HTML (see ``_reactions_html``).
-    The strings are HTML-safe already (escaped here, once per author or date, or
-    made of digits), so that the template does not escape them again for every
-    post: that escaping was a third of the time of the template's loop.
-    """
-    kinds = [(value, str(label)) for value, label in Reaction.Kind.choices]  # translated once
-    # The links this reader may follow, each route reversed once for the page.
-    profile_url = _url_maker("profile", ANY)
-    react_url = _url_maker("post_action", ANY, "react") if can_participate else None
-    accept_url = _url_maker("post_action", ANY, "accept") if can_accept else None
-    if user.is_authenticated:  # their own posts, or every post for a moderator
-        edit_url = _url_maker("edit_post", ANY)
-        delete_url = _url_maker("post_action", ANY, "delete")
-    zone, language = timezone.get_current_timezone(), translation.get_language()
-    time_format = formats.get_format("SHORT_DATETIME_FORMAT")
-    avatars = Profile._meta.get_field("avatar").storage
-    bylines, reactions = {}, {}
-    for post in posts:
-        pk, author_id = post["id"], post["author_id"]
-        if author_id is not None:
-            byline = bylines.get(author_id)
-            if byline is None:
-                username = post["author_username"]
-                name = post["author_display_name"] or username
-                avatar = post["author_avatar"]
-                role = post["author_role"]
-                byline = bylines[author_id] = {
-                    "author_name": escape(name),
-                    "author_url": profile_url(username),
-                    "avatar_url": escape(avatars.url(avatar)) if avatar else "",
-                    "initial": escape(name[:1].upper()),
-                    "author_role_label": escape(Membership.Role(role).label)
-                    if role in actions.STAFFING_ROLES
-                    else "",
-                }
-            post.update(byline)
-        else:
-            post["author_url"] = None
-        # Strings, not numbers (a number in a template goes through number localization),
-        # safe ones (made of digits: nothing to escape).
-        post["anchor"] = SafeString(f"post-{post['number']}")
-        post["quote_url"] = SafeString(f"?quote={pk}#reply-title")
-        post["iso_time"], post["local_time"] = _post_time(
-            post["created_at"], zone, language, time_format
-        )
-        post["edited"] = post["edited_at"] is not None and post["deleted_at"] is None
-        post["accepted"] = accepted = thread.accepted_post_id == pk
-        counts = post["reaction_counts"]
-        key = tuple(counts.get(value, 0) for value, _label in kinds)
-        post["reactions"] = reactions.get(key)
-        if post["reactions"] is None:
-            post["reactions"] = reactions[key] = _reactions_html(kinds, key, can_participate)
-        if react_url:
-            post["react_url"] = react_url(pk)
-        post["accept_url"] = (
-            accept_url(pk) if accept_url and post["number"] > 1 and not accepted else None
-        )
-        if user.is_authenticated and (can_moderate or author_id == user.pk):
-            post["edit_url"], post["delete_url"] = edit_url(pk), delete_url(pk)
-        else:
-            post["edit_url"] = None
-
-
-@functools.lru_cache(maxsize=10_000)
-def _post_time(value, zone, language, time_format):
-    """``value`` in ``zone`` as ISO 8601 and as the ``date`` filter shows it with
-    ``time_format`` in ``language``, both HTML-escaped.
-
-    Formatting a date costs more than anything else a post shows, and a post's
-    date never changes while its thread is read again and again: the result,
-    which depends on nothing but the arguments, is kept (10,000 dates: about 5 MB).
-    """
-    local = timezone.localtime(value, zone)
-    with translation.override(language):  # month and a.m./p.m. names
-        return escape(local.isoformat()), escape(dateformat.format(local, time_format))
-
-
-def _reactions_html(kinds, counts, can_react):
-    """A post's reactions: a button per kind (with its count) for those who may react,
-    else the kinds that have a count.
-
-    Built here rather than in thread.html: five buttons on each of 50 posts were the
-    largest part of the page's template time, and posts mostly share their counts
-    (none at all), so a page builds each distinct set once.
-    """
-    if can_react:  # the buttons of one form per post (thread.html): name=kind, no script
-        return format_html_join(
-            "",
-            '<button type="submit" name="kind" value="{}" class="reaction">{}{}</button>',
-            (
-                (value, label, format_html(' <span class="count-pill">{}</span>', count))
-                if count
-                else (value, label, "")
-                for (value, label), count in zip(kinds, counts, strict=True)
-            ),
-        )
-    return format_html_join(
-        "",
-        '<span class="reaction">{} <span class="count-pill">{}</span></span>',
-        ((label, count) for (_value, label), count in zip(kinds, counts, strict=True) if count),
-    )
 
 
 @login_required
@@ -415,6 +300,29 @@ def edit_post(request, post_id):
 
 
 @login_required
+def post_history(request, post_id):
+    """A post's earlier versions, for its author and moderators (others: 404, as missing)."""
+    post, thread = _post(request, post_id)
+    if not permissions.can_see_revisions(request.user, post):
+        raise Http404(_("No post found."))
+    return render(
+        request,
+        "forums/post_history.html",
+        {
+            "post": post,
+            "thread": thread,
+            "community": thread.community,
+            "revisions": post.revisions.select_related("editor__profile"),
+        },
+    )
+
+
+def _wants_json(request):
+    """A script's request (static/js/thread.js): answer with data, not a redirect."""
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+@login_required
 @require_POST
 def post_action(request, post_id, verb):
     post, thread = _post(request, post_id)
@@ -423,14 +331,31 @@ def post_action(request, post_id, verb):
             actions.delete_post(request.user, post)
             messages.success(request, _("The post was deleted."))
         elif verb == "react":
-            actions.react(request.user, post, kind=request.POST.get("kind", ""))
+            kind = request.POST.get("kind", "")
+            reacted = actions.react(request.user, post, kind=kind)
+            if _wants_json(request):
+                post.refresh_from_db(fields=["reaction_counts"])
+                return JsonResponse(
+                    {
+                        "post": post.pk,
+                        "kind": kind,
+                        "reacted": reacted,
+                        "reactions": post.reaction_counts,
+                    }
+                )
         elif verb == "accept":
             actions.accept_answer(request.user, thread, post)
             messages.success(request, _("This reply is now the accepted answer."))
         else:
             raise Http404
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        text = " ".join(getattr(error, "messages", [str(error)]))
+        if _wants_json(request):
+            code = "invalid" if isinstance(error, ValidationError) else "forbidden"
+            return JsonResponse(
+                {"detail": text, "code": code}, status=400 if code == "invalid" else 403
+            )
+        messages.error(request, text)
     return redirect(f"{thread.get_absolute_url()}#post-{post.number}")
 
 
@@ -452,6 +377,7 @@ def thread_action(request, slug, thread_id, verb):
                 status=request.POST.get("status", ""),
                 note=request.POST.get("note", ""),
             )
+            messages.success(request, _("The idea's status was saved."))
         elif verb == "unaccept":
             actions.accept_answer(request.user, thread, None)
         elif verb == "watch":
@@ -464,28 +390,6 @@ def thread_action(request, slug, thread_id, verb):
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     return redirect(thread.get_absolute_url())
-
-
-@login_required
-def notification_list(request):
-    if request.method == "POST" and request.POST.get("read_all"):
-        notifications.mark_read(request.user)
-        return redirect("notifications")
-    items = list(
-        Notification.objects.filter(user=request.user).select_related(
-            "thread__community", "post", "actor__profile"
-        )[:NOTIFICATIONS_SHOWN]
-    )
-    unread = sum(1 for n in items if n.read_at is None)
-    response = render(
-        request, "forums/notifications.html", {"notifications": items, "unread": unread}
-    )
-    if unread:
-        # Seen once listed; written after the page has gone, like read positions.
-        ids = [n.pk for n in items if n.read_at is None]
-        user = request.user
-        response._resource_closers.append(lambda: notifications.mark_read(user, ids=ids))
-    return response
 
 
 @login_required

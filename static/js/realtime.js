@@ -157,6 +157,8 @@
         image.src = author.avatar;
         image.alt = "";
         image.width = image.height = 32;
+        image.loading = "lazy";
+        image.dataset.slot = "avatar";
         avatar.replaceWith(image);
       } else {
         avatar.textContent = displayName.slice(0, 1).toUpperCase();
@@ -171,6 +173,18 @@
       }
     }
 
+    // The blank post of the template is the page's own markup for a post (forums/_posts.html),
+    // with __ID__ and __N__ where the post's id and number go.
+    function fillIds(article, data) {
+      for (const element of [article, ...article.querySelectorAll("*")]) {
+        for (const attribute of element.attributes) {
+          if (attribute.value.includes("__")) {
+            attribute.value = attribute.value.replaceAll("__ID__", String(data.id)).replaceAll("__N__", String(data.number));
+          }
+        }
+      }
+    }
+
     function addPost(data) {
       if (postElement(data.number)) return; // already on the page
       if (!onLastPage || !template || !posts) {
@@ -181,25 +195,22 @@
         }
         return;
       }
-      const article = template.content.firstElementChild.cloneNode(true);
-      article.id = `post-${data.number}`;
-      article.dataset.postId = String(data.id);
-      for (const element of article.querySelectorAll("[id*='__N__']")) {
-        element.id = element.id.replace("__N__", data.number);
+      const article = template.content.querySelector("article").cloneNode(true);
+      fillIds(article, data);
+      // Edit and delete: on the reader's own posts (a moderator's blank post has them unmarked).
+      for (const element of article.querySelectorAll("[data-author-only]")) {
+        if (me && data.author && data.author.username === me) element.removeAttribute("data-author-only");
+        else element.remove();
       }
-      article.setAttribute("aria-labelledby", `post-${data.number}-author`);
       fillAuthor(article, data.author);
-      const link = article.querySelector("[data-slot=link]");
-      link.href = `#post-${data.number}`;
       const time = article.querySelector("[data-slot=time]");
       time.dateTime = data.created_at;
-      time.textContent = new Date(data.created_at).toLocaleString(document.documentElement.lang);
+      if (window.siteDates && typeof window.siteDates.format === "function") window.siteDates.format(time);
+      else time.textContent = new Date(data.created_at).toLocaleString(document.documentElement.lang);
       // The server rendered and sanitised this HTML (forums.markdown): the same
       // HTML the page itself shows.
       article.querySelector("[data-slot=body]").innerHTML = data.html;
-      for (const form of article.querySelectorAll("form[data-action]")) {
-        form.action = form.dataset.action.replace("/0/", `/${data.id}/`);
-      }
+      if (data.reactions) setReactionCounts(article, data.reactions);
       posts.append(article);
       if (data.author) typists.delete(data.author.username);
       renderTyping();
@@ -221,21 +232,13 @@
       article.append(placeholder);
     }
 
+    function setReactionCounts(article, counts) {
+      if (window.threadReactions) window.threadReactions.setCounts(article, counts);
+    }
+
     function react(data) {
       const article = posts?.querySelector(`article[data-post-id="${data.id}"]`);
-      if (!article) return;
-      // The reaction buttons (members): each shows its count in a pill.
-      for (const button of article.querySelectorAll("button[name=kind]")) {
-        const count = data.reactions[button.value] || 0;
-        let pill = button.querySelector(".count-pill");
-        if (count && !pill) {
-          pill = document.createElement("span");
-          pill.className = "count-pill";
-          button.append(" ", pill);
-        }
-        if (pill) pill.textContent = count ? String(count) : "";
-        if (pill && !count) pill.remove();
-      }
+      if (article) setReactionCounts(article, data.reactions);
     }
 
     function threadChanged(data) {

@@ -16,7 +16,7 @@ from tests.servers import DEMO_PASSWORD, links_in, mail_text
 
 pytestmark = pytest.mark.e2e
 
-IDEAS = "Product ideas / Idées produit"
+IDEAS = "Product ideas"
 CLUB = "Club Velora"
 
 

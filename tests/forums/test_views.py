@@ -9,6 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from community import actions as community_actions
+from community import theme as brand_theme
 from forums import actions
 from forums.models import Post, Thread
 
@@ -116,6 +117,7 @@ def test_thread_page_queries_do_not_grow(rf, forum, replies):
         actions.react(forum["member"], post, kind="helpful")
     if replies:
         actions.accept_answer(forum["member"], thread, post)
+    brand_theme.current()  # cached by the first page a process serves (community/theme.py)
     with CaptureQueriesContext(connection) as anonymous:
         assert render_thread(rf, None, thread).status_code == 200
     with CaptureQueriesContext(connection) as member:
@@ -161,8 +163,8 @@ def test_jump_to_the_first_unread_post(client, forum):
 
 # (anonymous, member): the thread (with its live stream position), then the page of posts
 # with their authors; a member also costs one query for their membership and their state
-# (read position, watch, vote).
-EXPECTED_THREAD_QUERIES = (2, 3)
+# (read position, watch, vote), and one for the header's unread notifications count.
+EXPECTED_THREAD_QUERIES = (2, 4)
 
 
 @pytest.mark.django_db
@@ -172,29 +174,67 @@ def test_reactions_one_form_per_post(client, forum, make_user):
     )
     reply = actions.reply(forum["other"], thread, body="r")
     actions.react(forum["other"], reply, kind="love")
+    actions.react(forum["member"], reply, kind="funny")
     client.force_login(forum["member"])
     page = client.get(thread.get_absolute_url()).content.decode()
     # The blank post that live updates copy (realtime.js) has its own buttons.
     page, live_template = page.split('<template id="live-post-template"')
     assert live_template.count('name="kind" value="love"') == 1
-    # One form per post, one submit button per kind of reaction in it (no JavaScript).
+    # One form per post, one submit button per kind of reaction in it (no JavaScript):
+    # an icon, the kind's name for screen readers and as a tooltip, and the count.
     assert page.count(f'action="/posts/{reply.pk}/react/"') == 1
     assert page.count('name="kind" value="love"') == 2
-    assert 'Love <span class="count-pill">1</span></button>' in page
+    love = re.search(
+        r'<button[^>]*value="love"[^>]*>.*?</button>', page.split('id="post-2"')[1]
+    ).group()
+    assert 'title="Love"' in love and 'aria-pressed="false"' in love
+    assert '<span class="visually-hidden">Love</span><span class="count-pill">1</span>' in love
+    # The reader's own reaction is pressed; the others are not.
+    funny = re.search(r'<button[^>]*value="funny"[^>]*>', page.split('id="post-2"')[1]).group()
+    assert 'aria-pressed="true"' in funny
+    assert page.split("data-posts>")[1].count('aria-pressed="true"') == 1
     assert page.count(f'href="/posts/{thread.posts.get(number=1).pk}/edit/"') == 1  # mine
     assert f'href="/posts/{reply.pk}/edit/"' not in page  # not mine
-    response = client.post(f"/posts/{reply.pk}/react/", {"kind": "funny"})
+    response = client.post(f"/posts/{reply.pk}/react/", {"kind": "like"})
     assert response.status_code == 302 and response["Location"].endswith("#post-2")
     reply.refresh_from_db()
-    assert reply.reaction_counts == {"love": 1, "funny": 1}
+    assert reply.reaction_counts == {"love": 1, "funny": 1, "like": 1}
     # Readers who may not react see the counts that are not zero, and no form.
     client.force_login(make_user())  # not a member of this public community
     page = client.get(thread.get_absolute_url()).content.decode()
     assert "/react/" not in page and 'name="kind"' not in page
-    assert '<span class="reaction">Love <span class="count-pill">1</span></span>' in page
-    assert ">Like <" not in page and "Like</" not in page
+    assert (
+        '<span class="visually-hidden">Love</span><span class="count-pill">1</span></span>' in page
+    )
+    posts = page.split("data-posts>")[1]
+    assert 'title="Helpful"' not in posts and "aria-pressed" not in posts, posts
     client.logout()
-    assert client.get(thread.get_absolute_url()).content.decode().count("count-pill") == 2
+    assert client.get(thread.get_absolute_url()).content.decode().count("count-pill") == 3
+
+
+@pytest.mark.django_db
+def test_a_reaction_toggled_by_a_script_answers_with_json(client, forum, make_user):
+    thread = actions.create_thread(
+        forum["member"], forum["community"], kind="discussion", title="T", body="b"
+    )
+    post = thread.posts.get()
+    client.force_login(forum["other"])
+    url, json_accept = f"/posts/{post.pk}/react/", {"HTTP_ACCEPT": "application/json"}
+    response = client.post(url, {"kind": "love"}, **json_accept)
+    assert response.status_code == 200
+    assert response.json() == {
+        "post": post.pk,
+        "kind": "love",
+        "reacted": True,
+        "reactions": {"love": 1},
+    }
+    response = client.post(url, {"kind": "love"}, **json_accept)
+    assert response.json()["reacted"] is False and response.json()["reactions"] == {}
+    bad = client.post(url, {"kind": "angry"}, **json_accept)
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid"
+    client.force_login(make_user())  # not a member: may read, may not react
+    refused = client.post(url, {"kind": "love"}, **json_accept)
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
 
 
 @pytest.mark.django_db
@@ -263,8 +303,9 @@ def test_community_home_queries_do_not_grow(client, forum, threads):
     assert len(queries) == EXPECTED_HOME_QUERIES, [q["sql"] for q in queries]
 
 
-# The community page's own six, and the community stream's last event id (live updates).
-EXPECTED_HOME_QUERIES = 7
+# The community page's own six, the community stream's last event id (live updates),
+# and the header's unread notifications count (who posted last comes with the threads).
+EXPECTED_HOME_QUERIES = 8
 
 
 @pytest.mark.django_db
@@ -293,7 +334,7 @@ def badges(page):
     return dict(
         re.findall(
             r'<article class="post[^"]*" id="post-(\d+)".*?'
-            r'<span class="post-badges" data-author-badges>(.*?)</span>\s*<span class="meta">',
+            r'<span class="post-badges" data-author-badges[^>]*>(.*?)</span>\s*<span class="meta">',
             page,
             flags=re.S,
         )
@@ -353,7 +394,10 @@ def test_authors_names_are_escaped_once(client, forum):
     )
     page = client.get(thread.get_absolute_url()).content.decode()
     assert ">&lt;b&gt;Tom &amp; &quot;Jerry&quot;&lt;/b&gt;</a>" in page
-    assert '<span class="avatar avatar-initial" aria-hidden="true">&lt;</span>' in page
+    assert (
+        '<span class="avatar avatar-initial" aria-hidden="true" data-slot="avatar">&lt;</span>'
+        in page
+    )
     assert "<b>Tom" not in page and "&amp;lt;" not in page and "&amp;amp;" not in page
 
 

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
-from community import actions, permissions
+from community import actions, permissions, theme
 from community.models import Community, Membership, ProfileField, User
 
 DEMO_PASSWORD = "demo-community-2026"
@@ -30,20 +30,19 @@ COMMUNITIES = [
         "visibility": Community.Visibility.PRIVATE,
         "join_policy": Community.JoinPolicy.REQUEST,
         "description": (
-            "Questions about your Velora bike, repairs, warranty and parts. Our support team "
-            "answers within 15 minutes during opening hours.\n"
-            "Vos questions sur votre vélo Velora : réparations, garantie, pièces détachées."
+            "Vos questions sur votre vélo Velora : réparations, garantie, pièces détachées. "
+            "Notre équipe répond en moins de 15 minutes aux heures d'ouverture."
         ),
     },
     {
         "slug": "ideas",
-        "name": "Product ideas / Idées produit",
+        "name": "Product ideas",
         "kind": Community.Kind.IDEAS,
         "visibility": Community.Visibility.PUBLIC,
         "join_policy": Community.JoinPolicy.OPEN,
         "description": (
             "Tell us what the next Velora should do, vote for the ideas you like and follow "
-            "their progress. Proposez, votez, suivez l'avancement."
+            "their progress."
         ),
     },
     {
@@ -53,8 +52,8 @@ COMMUNITIES = [
         "visibility": Community.Visibility.HIDDEN,
         "join_policy": Community.JoinPolicy.INVITE,
         "description": (
-            "The riders' club: exclusive rides, early access and offers. Invitation only.\n"
-            "Le club des passionnés : sorties, avant-premières et offres exclusives."
+            "Le club des passionnés : sorties, avant-premières et offres exclusives. "
+            "Sur invitation."
         ),
     },
 ]
@@ -73,9 +72,12 @@ ROLES = {
 }
 PENDING = {"support": ["chloe", "david"]}
 
+# Each community's texts are in its members' language: support and the club in
+# French, ideas in English (the brand's international panel). The profile's
+# questions are the site's, in English like the site's own words.
 PROFILE_FIELDS = [
-    ("bike", "Favourite Velora model / Modèle préféré", "Urbano\nTrekking\nCargo\nRace"),
-    ("city", "City / Ville", ""),
+    ("bike", "Favourite Velora model", "Urbano\nTrekking\nCargo\nRace"),
+    ("city", "City", ""),
 ]
 
 
@@ -86,14 +88,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Seed even with DJANGO_DEBUG=0 (creates a superuser with a public password).",
+            help="Seed even in production (creates a superuser with a public password).",
         )
 
     def handle(self, *args, force=False, **options):
-        if not settings.DEBUG and not force:
+        if not settings.DEBUG and not settings.DEMO and not force:
             raise CommandError(
                 "seed_demo creates accounts with a published password; it runs only with "
-                "DJANGO_DEBUG=1, or with --force."
+                "DJANGO_DEBUG=1 or DJANGO_DEMO=1, or with --force."
             )
         # The demo's addresses are made up: its invitations and notifications mail nobody.
         with (
@@ -117,6 +119,7 @@ class Command(BaseCommand):
                     if permissions.membership_of(user, community) is None:
                         actions.join(user, community)
             self._conversations(people)
+            theme.seed_velora()  # the brand's colours, logo and icon
         self.stdout.write(
             self.style.SUCCESS("Demo brand ready: Velora, with 3 communities and their threads.")
         )
@@ -153,7 +156,7 @@ class Command(BaseCommand):
             actions.set_role(admin, community, user, role=role)
 
     def _conversations(self, people):
-        """Threads of every kind, in French and English, once (skipped if any exist)."""
+        """Threads of every kind, each in its community's language, once (skipped if any exist)."""
         from datetime import timedelta
 
         from django.utils import timezone
@@ -169,18 +172,21 @@ class Command(BaseCommand):
             people["alice"],
             support,
             kind="question",
-            title="My disc brakes squeak in the rain",
-            body="Since last week my **Urbano** squeaks when braking in the rain. "
-            "Pads are 6 months old. Anything I can do myself?",
+            title="Mes freins à disque grincent sous la pluie",
+            body="Depuis la semaine dernière, mon **Urbano** grince au freinage sous la pluie. "
+            "Les plaquettes ont 6 mois. Puis-je y remédier moi-même ?",
         )
         answer = forum_actions.reply(
             people["theo"],
             brakes,
-            body="Hi Alice! Wet pads often squeak. Clean the rotor with isopropyl alcohol, "
-            "then bed the pads in again:\n\n1. Ride at 20 km/h\n2. Brake firmly to walking "
-            "pace\n3. Repeat ten times\n\nIf it persists, book a check at a Velora shop.",
+            body="Bonjour Alice ! Des plaquettes mouillées grincent souvent. Nettoyez le disque "
+            "à l'alcool isopropylique, puis rodez de nouveau les plaquettes :\n\n"
+            "1. Roulez à 20 km/h\n2. Freinez fort jusqu'à l'allure du pas\n"
+            "3. Recommencez dix fois\n\nSi le bruit persiste, passez chez un revendeur Velora.",
         )
-        forum_actions.reply(people["bruno"], brakes, body="Same here, the alcohol trick worked!")
+        forum_actions.reply(
+            people["bruno"], brakes, body="Pareil chez moi, l'astuce de l'alcool a marché !"
+        )
         forum_actions.react(people["alice"], answer, kind="helpful")
         forum_actions.react(people["bruno"], answer, kind="helpful")
         forum_actions.accept_answer(people["alice"], brakes, answer)
@@ -203,21 +209,21 @@ class Command(BaseCommand):
             people["alice"],
             support,
             kind="question",
-            title="Firmware update stuck at 80 %",
-            body="The app has shown 80 % for ten minutes. Can I unplug the bike?",
+            title="Mise à jour du firmware bloquée à 80 %",
+            body="L'appli affiche 80 % depuis dix minutes. Puis-je débrancher le vélo ?",
         )
 
         dark = ask(
             people["chloe"],
             ideas,
             kind="idea",
-            title="Mode sombre pour l'appli / Dark mode",
-            body="L'écran est éblouissant la nuit. A dark mode please!",
+            title="Dark mode for the app",
+            body="The screen is dazzling at night. A dark mode, please!",
         )
         for voter in ("alice", "david", "theo"):
             forum_actions.vote(people[voter], dark)
         forum_actions.set_idea_status(
-            people["manon"], dark, status="planned", note="Prévu pour la version 3.2 (mars)."
+            people["manon"], dark, status="planned", note="Planned for version 3.2 (March)."
         )
         rack = ask(
             people["david"],
