@@ -96,6 +96,46 @@ def _ago(age):
     return strings["past-hour"] % {"count": minutes // 60}
 
 
+# A count no language writes in words, to find where the number goes in a plural form.
+_COUNT_MARK = 1_000_003
+
+
+def relative_words():
+    """``_ago``'s words in the active language, for ``static/js/dates.js``.
+
+    ``{"minute": {"one": "a minute ago", "other": "{n} minutes ago"}, "hour": …}``:
+    the browser picks the form with ``Intl.PluralRules``, so a live post reads
+    exactly as a rendered one ("a minute ago", not Intl's "1 minute ago").
+    """
+    strings = NaturalTimeFormatter.time_strings
+    words = {}
+    for unit, key in (("minute", "past-minute"), ("hour", "past-hour")):
+        other = str(strings[key] % {"count": _COUNT_MARK})
+        words[unit] = {
+            "one": str(strings[key] % {"count": 1}),
+            "other": other.replace(f"{_COUNT_MARK}", "{n}"),
+        }
+    return words
+
+
+def exact_shape():
+    """The active language's exact format for ``static/js/dates.js``: pattern and month names.
+
+    ``{"pattern": "j M Y, H:i", "months": ["Jan", …]}``: the browser fills the
+    pattern itself, so "5 Dec 2026, 09:29" is written the same on both sides
+    (Intl's own months differ: "Sept" for Django's "Sep").
+    """
+    pattern = formats.get_format(EXACT_FORMAT)
+    letter = next((char for char in pattern if char in "bEFMN"), "M")
+    months = [dateformat.format(datetime.date(2000, month, 1), letter) for month in range(1, 13)]
+    return {"pattern": pattern, "months": months}
+
+
+def browser_words():
+    """Everything dates.js needs to write as the server does, in the active language."""
+    return {"relative": relative_words(), "exact": exact_shape()}
+
+
 # --- The member's time zone -------------------------------------------------------
 
 

@@ -3,8 +3,9 @@
 // else the exact "5 Dec 2026, 09:29" in the member's time zone (<body data-time-zone>),
 // with the exact moment as the title. Live posts call window.siteDates.format(timeEl)
 // on a <time datetime="ISO"> element; relative times on the page are refreshed every
-// minute. Words come from Intl in <html lang>, "just now" from this script's
-// data-just-now attribute (translated by the server).
+// minute. The words, the exact pattern and the month names come from the server
+// (this script's data-just-now and data-words attributes), so both write alike;
+// Intl only supplies the moment's parts in the member's zone and the plural rules.
 (function () {
   "use strict";
 
@@ -24,36 +25,87 @@
     return (document.body && document.body.dataset.timeZone) || undefined;
   }
 
-  var exactFormats = {};
-  function exactText(date) {
-    var key = language() + "|" + timeZone();
-    if (!exactFormats[key]) {
+  // The server's words and shapes (community.dates.browser_words): relative words
+  // per unit and plural form, the exact format's pattern and its month names.
+  var words = null;
+  try {
+    words = JSON.parse((script && script.dataset.words) || "null");
+  } catch (error) {
+    words = null;
+  }
+
+  var partFormats = {};
+  // The moment's numeric parts in the member's time zone (else the browser's).
+  function parts(date) {
+    var zone = timeZone();
+    if (!partFormats[zone]) {
       var options = {
-        day: "numeric",
-        month: "short",
         year: "numeric",
-        hour: "2-digit",
-        minute: "2-digit",
+        month: "numeric",
+        day: "numeric",
+        hour: "numeric",
+        minute: "numeric",
         hourCycle: "h23",
       };
       try {
-        exactFormats[key] = new Intl.DateTimeFormat(
-          language(),
-          Object.assign({ timeZone: timeZone() }, options)
-        );
+        partFormats[zone] = new Intl.DateTimeFormat("en-US", Object.assign({ timeZone: zone }, options));
       } catch (error) {
         // A zone this browser does not know: its own zone rather than nothing.
-        exactFormats[key] = new Intl.DateTimeFormat(language(), options);
+        partFormats[zone] = new Intl.DateTimeFormat("en-US", options);
       }
     }
-    return exactFormats[key].format(date);
+    var found = {};
+    partFormats[zone].formatToParts(date).forEach(function (part) {
+      found[part.type] = part.value;
+    });
+    return {
+      year: found.year,
+      month: Number(found.month),
+      day: Number(found.day),
+      hour: Number(found.hour) % 24,
+      minute: Number(found.minute),
+    };
+  }
+
+  function pad(number) {
+    return number < 10 ? "0" + number : String(number);
+  }
+
+  // The pattern's letters that community/formats/ uses, as Django's dateformat reads them.
+  function exactText(date) {
+    var shape = words && words.exact;
+    if (!shape) return date.toLocaleString(language());
+    var p = parts(date);
+    var out = "";
+    for (var i = 0; i < shape.pattern.length; i++) {
+      var letter = shape.pattern[i];
+      if (letter === "\\") out += shape.pattern[++i] || "";
+      else if (letter === "j") out += p.day;
+      else if (letter === "d") out += pad(p.day);
+      else if (letter === "n") out += p.month;
+      else if (letter === "m") out += pad(p.month);
+      else if ("bEFMN".indexOf(letter) >= 0) out += shape.months[p.month - 1];
+      else if (letter === "Y") out += p.year;
+      else if (letter === "y") out += String(p.year).slice(-2);
+      else if (letter === "H") out += pad(p.hour);
+      else if (letter === "G") out += p.hour;
+      else if (letter === "i") out += pad(p.minute);
+      else out += letter;
+    }
+    return out;
   }
 
   function relativeText(age) {
     if (Math.abs(age) < MINUTE) return justNow;
-    var words = new Intl.RelativeTimeFormat(language(), { numeric: "always" });
-    if (age < HOUR) return words.format(-Math.floor(age / MINUTE), "minute");
-    return words.format(-Math.floor(age / HOUR), "hour");
+    var unit = age < HOUR ? "minute" : "hour";
+    var count = Math.floor(age / (unit === "minute" ? MINUTE : HOUR));
+    var forms = words && words.relative && words.relative[unit];
+    if (forms) {
+      var category = new Intl.PluralRules(language()).select(count);
+      var form = forms[category] || forms.other;
+      return form.replace("{n}", String(count));
+    }
+    return new Intl.RelativeTimeFormat(language(), { numeric: "always" }).format(-count, unit);
   }
 
   // Fill a <time datetime="ISO"> element's text and title; mark it data-relative

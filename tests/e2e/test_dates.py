@@ -110,8 +110,40 @@ def test_live_dates_are_shaped_like_rendered_ones(page, language, recent, just_n
           };
         }"""
     )
-    assert texts["recent"] == recent and texts["recentMarked"]
+    # Django's words keep the number to its unit with a no-break space.
+    assert texts["recent"].replace("\xa0", " ") == recent and texts["recentMarked"]
     assert exact.match(texts["recentTitle"]), texts
     assert texts["now"].replace("’", "'") == just_now
     assert exact.match(texts["old"]) and texts["old"] == texts["oldTitle"]
     assert not texts["oldMarked"]
+
+
+@pytest.mark.parametrize(("language", "code"), [("English", "en"), ("Français", "fr")])
+def test_the_browser_writes_every_month_and_a_minute_ago_as_the_server_does(page, language, code):
+    """Not only the shape: the very words (Django's "Sep" and "a minute ago", not Intl's)."""
+    from django.utils import timezone, translation
+
+    from community.dates import format_when
+
+    moments = [dt.datetime(2026, month, 14, 23, 59, tzinfo=dt.UTC) for month in range(1, 13)]
+    now = dt.datetime(2027, 6, 1, tzinfo=dt.UTC)
+    with translation.override(code), timezone.override(zoneinfo.ZoneInfo("Europe/Paris")):
+        expected = [format_when(moment, now=now).exact for moment in moments]
+        a_minute_ago = format_when(now - dt.timedelta(seconds=65), now=now).text
+    page.goto("/")
+    page.get_by_role("button", name=language).click()
+    expect(page.get_by_role("button", name=language)).to_have_attribute("aria-pressed", "true")
+    page.wait_for_function("() => window.siteDates !== undefined")
+    written = page.evaluate(
+        """([isos, nowMs]) => {
+          const write = (iso) => {
+            const el = document.createElement("time");
+            el.setAttribute("datetime", iso);
+            return window.siteDates.format(el, nowMs).textContent;
+          };
+          return {exact: isos.map(write), minute: write(new Date(nowMs - 65000).toISOString())};
+        }""",
+        [[moment.isoformat() for moment in moments], now.timestamp() * 1000],
+    )
+    assert written["exact"] == expected
+    assert written["minute"] == a_minute_ago
