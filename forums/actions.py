@@ -518,6 +518,11 @@ def set_idea_status(actor, thread, *, status, note=""):
     permissions.check_set_idea_status(actor, thread)
     note = (note or "").strip()
     validate_text(note)
+    limit = Thread._meta.get_field("idea_status_note").max_length
+    if len(note) > limit:
+        raise ValidationError(
+            {"note": _("Keep the note to %(limit)s characters at most.") % {"limit": limit}}
+        )
     with transaction.atomic():
         thread = _locked_thread(thread)
         before = thread.idea_status

@@ -131,7 +131,7 @@ IdeaStatusName = Literal["new", "under_review", "planned", "in_progress", "done"
 
 class IdeaStatusIn(Schema):
     status: IdeaStatusName
-    note: str = Field("", max_length=5000, description="Public: shown under the idea.")
+    note: str = Field("", max_length=2000, description="Public: shown under the idea.")
 
 
 class IdeaStatusOut(ThreadOut):

@@ -103,6 +103,7 @@ class IdeaStatusForm(forms.Form):
     note = forms.CharField(
         label=_("Public note"),
         required=False,
+        max_length=Thread._meta.get_field("idea_status_note").max_length,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Shown to everyone under the idea."),
     )

@@ -80,10 +80,16 @@ def check_delete_post(user, post):
 
 
 def can_see_revisions(user, post):
-    """Edit history: the author and moderators; others see only "edited"."""
-    return user.is_authenticated and (
-        post.author_id == user.pk or can_moderate_thread(user, post.thread)
-    )
+    """Edit history: the author and moderators; others see only "edited".
+
+    Once the post is deleted, moderators only: what was removed stays removed
+    for its author too (forums.actions.delete_post keeps it for them).
+    """
+    if not user.is_authenticated:
+        return False
+    if post.author_id == user.pk and not post.is_deleted:
+        return True
+    return can_moderate_thread(user, post.thread)
 
 
 def check_react(user, post):
@@ -123,6 +129,11 @@ def check_vote_poll(user, thread):
 
 def can_vote_poll(user, thread):
     return _allowed(check_vote_poll, user, thread)
+
+
+def can_set_idea_status(user, thread):
+    """Whether ``user`` may set ``thread``'s idea status (for templates)."""
+    return thread.kind == Kind.IDEA and community_permissions.can_manage(user, thread.community)
 
 
 def check_set_idea_status(user, thread):

@@ -444,3 +444,8 @@ def community_activity(communities, user):
         for row in unread:
             by_id[row["thread__community_id"]].unread_threads = row["threads"]
     return communities
+
+
+def post_revisions(post):
+    """A post's earlier versions, newest first as the model orders them, with their editors."""
+    return post.revisions.select_related("editor__profile")

@@ -151,9 +151,7 @@ def thread_detail(request, slug, thread_id):
     # Under the question, on the first page, when the answer is further down: an
     # excerpt and a link (the answer itself is shown once, where it sits).
     show_accepted = accepted and accepted.number > 1 and posts and posts[0]["number"] == 1
-    can_set_status = thread.kind == Thread.Kind.IDEA and community_permissions.can_manage(
-        user, community
-    )
+    can_set_status = permissions.can_set_idea_status(user, thread)
     context = {
         "community": community,
         "thread": thread,
@@ -285,17 +283,10 @@ def edit_post(request, post_id):
             apply_errors(form, error)
         else:
             return redirect(f"{thread.get_absolute_url()}#post-{post.number}")
-    revisions = post.revisions.all() if permissions.can_see_revisions(request.user, post) else []
     return render(
         request,
         "forums/edit_post.html",
-        {
-            "post": post,
-            "thread": thread,
-            "community": thread.community,
-            "form": form,
-            "revisions": revisions,
-        },
+        {"post": post, "thread": thread, "community": thread.community, "form": form},
     )
 
 
@@ -312,7 +303,7 @@ def post_history(request, post_id):
             "post": post,
             "thread": thread,
             "community": thread.community,
-            "revisions": post.revisions.select_related("editor__profile"),
+            "revisions": queries.post_revisions(post),
         },
     )
 
@@ -371,12 +362,10 @@ def thread_action(request, slug, thread_id, verb):
         elif verb == "pin":
             actions.set_pinned(request.user, thread, pinned=not thread.pinned)
         elif verb == "status":
-            actions.set_idea_status(
-                request.user,
-                thread,
-                status=request.POST.get("status", ""),
-                note=request.POST.get("note", ""),
-            )
+            form = IdeaStatusForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError([e for errors in form.errors.values() for e in errors])
+            actions.set_idea_status(request.user, thread, **form.cleaned_data)
             messages.success(request, _("The idea's status was saved."))
         elif verb == "unaccept":
             actions.accept_answer(request.user, thread, None)

@@ -4,6 +4,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from forums import actions
 from forums.models import Thread
@@ -106,7 +107,7 @@ def test_a_manager_sets_the_status_through_the_page(client, forum):
     assert '<span class="tag" data-idea-status>In progress</span>' in page
     assert '<p class="notice">On it.</p>' in page
     response = client.post(url, {"status": "nonsense"}, follow=True)
-    assert "Choose one of" in response.content.decode()
+    assert "Select a valid choice." in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -129,6 +130,39 @@ def test_edited_opens_the_history_for_the_author_and_moderators(client, forum):
     client.logout()
     assert " · edited</span>" in posts_part(client.get(thread.get_absolute_url()).content.decode())
     assert client.get(history).status_code == 302  # to the sign-in page
+
+
+@pytest.mark.django_db
+def test_a_status_note_too_long_is_refused_on_the_page_as_in_the_api(client, forum):
+    idea = actions.create_thread(
+        forum["member"], forum["community"], kind="idea", title="Dark mode", body="Please."
+    )
+    client.force_login(forum["manager"])
+    response = client.post(
+        f"/c/ideas/t/{idea.pk}/status/", {"status": "planned", "note": "x" * 2001}, follow=True
+    )
+    idea.refresh_from_db()
+    assert (idea.idea_status, idea.idea_status_note) == (Thread.IdeaStatus.NEW, "")
+    assert "at most 2000 characters" in response.content.decode()
+    with pytest.raises(ValidationError):
+        actions.set_idea_status(forum["manager"], idea, status="planned", note="x" * 2001)
+
+
+@pytest.mark.django_db
+def test_a_deleted_posts_history_is_for_moderators_only(client, forum):
+    thread = actions.create_thread(
+        forum["member"], forum["community"], kind="discussion", title="T", body="Opening."
+    )
+    post = actions.reply(forum["member"], thread, body="Rude words.")
+    actions.edit_post(forum["member"], post, body="Ruder words.")
+    history = f"/posts/{post.pk}/history/"
+    client.force_login(forum["member"])
+    assert client.get(f"/posts/{post.pk}/edit/").content.decode().count(history) == 1
+    actions.delete_post(forum["moderator"], post)
+    assert client.get(history).status_code == 404
+    client.force_login(forum["moderator"])
+    response = client.get(history)
+    assert response.status_code == 200 and "Rude words." in response.content.decode()
 
 
 class Skeleton(HTMLParser):
