@@ -14,7 +14,7 @@ from community.apisite import ANY_AUTH
 from community.apisite import error as error_response
 from community.errors import Forbidden
 from forums import actions, images, notifications, queries
-from forums.models import Notification, Post
+from forums.models import Post
 
 router = Router(tags=["threads"])
 
@@ -310,11 +310,8 @@ def set_idea_status(request, thread_id: int, payload: IdeaStatusIn):
 @router.get("/notifications", response=dict, tags=["members"])
 def list_notifications(request, unread: bool = False, limit: int = Query(50, ge=1, le=200)):
     """Your latest notifications (``unread=true`` for the unread ones only)."""
-    queryset = Notification.objects.filter(user=request.user).select_related(
-        "thread__community", "actor"
-    )
-    if unread:
-        queryset = queryset.filter(read_at__isnull=True)
+    # Only those about threads the caller may read now: access is asked at every read.
+    queryset = notifications.listed(request.user, unread=unread)
     return {
         "items": [notifications.notification_data(n) for n in queryset[:limit]],
         "unread": notifications.unread_count(request.user),

@@ -5,11 +5,15 @@ Fields and field-local properties only; every change goes through
 top of ``community.permissions``, which alone decides visibility).
 """
 
+import html
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Community
@@ -139,6 +143,11 @@ class Post(models.Model):
     @property
     def is_deleted(self):
         return self.deleted_at is not None
+
+    def excerpt(self, length=200):
+        """The post's text without markup, cut on a word at about ``length`` characters."""
+        text = " ".join(html.unescape(strip_tags(self.html)).split())
+        return Truncator(text).chars(length)
 
 
 class PostRevision(models.Model):

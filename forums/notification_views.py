@@ -11,7 +11,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from forums import notifications
-from forums.models import Notification
 
 
 @login_required
@@ -35,16 +34,14 @@ def notification_list(request):
 
 @login_required
 def notification_open(request, notification_id):
-    """Mark one notification read and go to what it is about (404 if not the member's).
+    """Mark one notification read and go to what it is about.
 
+    404 if it is not the member's, or is about a thread they may no longer
+    read: the same answer, so the link tells nothing about where it led.
     A GET, so that the list's entries are plain links (open in a new tab, copy):
     the only effect is on the member's own read mark, and doing it twice is harmless.
     """
-    notification = (
-        Notification.objects.filter(pk=notification_id, user=request.user)
-        .select_related("thread__community", "post")
-        .first()
-    )
+    notification = notifications.opened(request.user, notification_id)
     if notification is None:
         raise Http404
     notifications.mark_read(request.user, ids=[notification.pk])

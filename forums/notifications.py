@@ -7,10 +7,15 @@ the person's ``me`` stream and mail it at once to those who asked for that.
 
 Privacy: a notification is only ever written for someone who may read the
 community at that moment, so mentioning a person who cannot see a private
-community notifies nobody and tells them nothing.
+community notifies nobody and tells them nothing. Access is asked again at
+every delivery, because it can be lost in between (a ban, leaving a private
+community, the thread moved, the community made private): the mail, sent
+by a job of its own after commit, the digest, the list, the API, the unread
+counts and the item's link all go through ``visible_to`` or ``_deliverable``,
+and losing access withdraws the stored ``me`` events and the watches
+(``on_membership_changed``). docs/security.md, "Access re-checked at delivery".
 """
 
-import html
 import logging
 
 from django.conf import settings
@@ -19,19 +24,21 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
+from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import format_html, strip_tags
-from django.utils.text import Truncator
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from community import permissions as community_permissions
+from community import signals as community_signals
 from community.models import Membership, User
 from forums import markdown
 from forums.models import IdeaVote, Notification, NotificationSetting, Post, Subscription, Thread
 from realtime import publish
+from realtime.models import Event
 
 logger = logging.getLogger(__name__)
 Kind = Notification.Kind
@@ -92,8 +99,46 @@ def _deliver(recipients, *, thread, post, actor):
             publish.send_event_on_commit(
                 f"me:{user.pk}", "notification.created", notification_data(notification)
             )
-    send_immediate(notifications)
+        ids = [notification.pk for notification in notifications]
+        transaction.on_commit(lambda: _enqueue_mail(ids))
     return notifications
+
+
+def _enqueue_mail(ids):
+    """Queue the "at once" mails: a job of their own, which asks about access again."""
+    from forums import tasks  # tasks imports this module
+
+    try:
+        tasks.mail_notifications.enqueue(ids)
+    except Exception:  # the in-app notification stands even if the queue is down
+        logger.exception("Could not enqueue the mail of notifications %s", ids)
+
+
+def _deliverable(notifications):
+    """Those of ``notifications`` whose recipient may read the thread's community now.
+
+    Asked at delivery, not only when the notification was written: the member may
+    have been banned, left a private community, or the thread moved since. One
+    query for every membership involved, then ``community.permissions.can_read``.
+    """
+    if not notifications:
+        return []
+    memberships = {
+        (m.user_id, m.community_id): m
+        for m in Membership.objects.filter(
+            user__in={n.user_id for n in notifications},
+            community__in={n.thread.community_id for n in notifications},
+        )
+    }
+    kept = []
+    for notification in notifications:
+        user, community = notification.user, notification.thread.community
+        community_permissions.remember_membership(
+            community, user, memberships.get((user.pk, community.pk))
+        )
+        if user.is_active and community_permissions.can_read(user, community):
+            kept.append(notification)
+    return kept
 
 
 def email_setting(user, kind):
@@ -105,9 +150,17 @@ def email_setting(user, kind):
     return chosen or NotificationSetting.DEFAULTS[kind]
 
 
-def send_immediate(notifications):
-    """Mail the notifications whose recipients asked for "at once"; mark them emailed."""
-    for notification in notifications:
+def send_immediate(notification_ids):
+    """Mail those notifications whose recipients asked for "at once" and may still read them.
+
+    Runs in the job queued when they were written (``_enqueue_mail``), maybe
+    much later: access is asked again here. Return how many were mailed.
+    """
+    pending = Notification.objects.filter(
+        pk__in=notification_ids, emailed_at__isnull=True
+    ).select_related("user__profile", "thread__community", "post", "actor__profile")
+    sent = 0
+    for notification in _deliverable(list(pending)):
         setting = email_setting(notification.user, notification.kind)
         if setting != NotificationSetting.Email.IMMEDIATE:
             continue
@@ -117,6 +170,8 @@ def send_immediate(notifications):
             logger.exception("Could not mail notification %s", notification.pk)
             continue
         Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+        sent += 1
+    return sent
 
 
 def unsubscribe_token(user, kind):
@@ -141,6 +196,7 @@ def send_mail_for(user, notifications, *, digest):
             "notifications": [
                 {
                     "notification": n,
+                    "reason": reason_text(n),
                     "url": settings.SITE_URL.rstrip("/")
                     + n.thread.get_absolute_url()
                     + (f"#post-{n.post.number}" if n.post else ""),
@@ -232,6 +288,20 @@ EXCERPT_CHARS = 160
 SHOWN = 50
 
 
+def visible_to(user, queryset=None):
+    """Narrow notifications to the user's own about threads they may read now.
+
+    Every read of notifications goes through here (the page, the API, the
+    counts, the item's link, marking read), so that losing access hides them
+    at once and the counts equal the lists. One SQL filter: no query per row.
+    """
+    queryset = Notification.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return queryset.none()
+    readable = community_permissions.filter_readable_communities(user)
+    return queryset.filter(user=user, thread__community__in=readable)
+
+
 def recent(user, *, limit=SHOWN):
     """The member's latest notifications, newest first, with what the page shows of each.
 
@@ -239,14 +309,28 @@ def recent(user, *, limit=SHOWN):
     actor and the actor's profile come in the same query.
     """
     return list(
-        Notification.objects.filter(user=user).select_related(
-            "thread__community", "post", "actor__profile"
-        )[:limit]
+        visible_to(user).select_related("thread__community", "post", "actor__profile")[:limit]
     )
 
 
-def reason_html(notification):
-    """Who did what, for the person notified: "<strong>Alice</strong> mentioned you"."""
+def listed(user, *, unread=False):
+    """The API's list: the member's readable notifications, newest first (slice it)."""
+    queryset = visible_to(user).select_related("thread__community", "actor")
+    return queryset.filter(read_at__isnull=True) if unread else queryset
+
+
+def opened(user, notification_id):
+    """The member's notification ``notification_id`` if they may still read it, else None."""
+    return (
+        visible_to(user)
+        .filter(pk=notification_id)
+        .select_related("thread__community", "post")
+        .first()
+    )
+
+
+def _reason(notification):
+    """The reason's translated words, with ``{actor}`` where the name goes, and the name."""
     actor = notification.actor
     if actor is None:
         name = gettext("Someone")
@@ -261,7 +345,23 @@ def reason_html(notification):
         and notification.thread.author_id == notification.user_id
     ):
         template = OWN_IDEA
-    return format_html(str(template), actor=format_html("<strong>{}</strong>", name))
+    return str(template), name
+
+
+def reason_html(notification):
+    """Who did what, for the person notified: "<strong>Alice</strong> mentioned you"."""
+    # Split, not format(): a stray brace in a translation must not break the page.
+    template, name = _reason(notification)
+    before, found, after = template.partition("{actor}")
+    if not found:
+        return format_html("{}", template)
+    return format_html("{}<strong>{}</strong>{}", before, name, after)
+
+
+def reason_text(notification):
+    """The same reason in plain text, for mails: "Alice mentioned you"."""
+    template, name = _reason(notification)
+    return template.replace("{actor}", name)
 
 
 def excerpt(notification):
@@ -270,8 +370,7 @@ def excerpt(notification):
     if post is not None:
         if post.deleted_at is not None:
             return ""
-        text = " ".join(html.unescape(strip_tags(post.html)).split())
-        return Truncator(text).chars(EXCERPT_CHARS)
+        return post.excerpt(EXCERPT_CHARS)
     thread = notification.thread
     if notification.kind == Kind.IDEA_STATUS and thread.idea_status:
         return thread.get_idea_status_display()
@@ -280,7 +379,7 @@ def excerpt(notification):
 
 def mark_read(user, *, ids=None):
     """Mark the user's notifications read: all of them, or those in ``ids``."""
-    queryset = Notification.objects.filter(user=user, read_at__isnull=True)
+    queryset = visible_to(user).filter(read_at__isnull=True)
     if ids is not None:
         queryset = queryset.filter(pk__in=ids)
     return queryset.update(read_at=timezone.now())
@@ -301,7 +400,7 @@ def unsubscribe_token_is_valid(token):
 def unread_count(user):
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return visible_to(user).filter(read_at__isnull=True).count()
 
 
 def unsubscribe(token):
@@ -332,7 +431,7 @@ def send_digests(*, now=None):
         .order_by("user_id", "created_at")
     )
     by_user = {}
-    for notification in pending:
+    for notification in _deliverable(list(pending)):
         setting = email_setting(notification.user, notification.kind)
         if setting == NotificationSetting.Email.DIGEST:
             by_user.setdefault(notification.user_id, []).append(notification)
@@ -347,3 +446,43 @@ def send_digests(*, now=None):
         Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(emailed_at=now)
         sent += 1
     return sent
+
+
+# --- Losing access -------------------------------------------------------------------
+
+WITHDRAWN = {"id": None, "kind": None, "thread": None, "title": "", "community": None}
+
+
+@receiver(community_signals.membership_changed, dispatch_uid="forums.notifications.access")
+def on_membership_changed(sender, *, community, user, membership, **change):
+    """After a ban, a leave or a removal: stop watching, withdraw what the socket replays.
+
+    A ban ends watching even where the community stays readable (public): the
+    banned are not told of new threads. Whoever can no longer read the
+    community also loses the stored ``notification.created`` events of their
+    ``me`` stream that name it: a reconnecting socket replays history, and its
+    titles must not outlive access. The events are rewritten, not deleted, so
+    the stream stays gap-free and in order (docs/realtime.md).
+    """
+    community_permissions.forget_membership(community, user)
+    readable = community_permissions.can_read(user, community)
+    banned = membership is not None and membership.state == Membership.State.BANNED
+    if banned or not readable:
+        stop_watching(user, community)
+    if not readable:
+        withdraw_events(user, community)
+
+
+def stop_watching(user, community):
+    """End the user's watches of ``community`` and of its threads; return how many."""
+    deleted, _ = Subscription.objects.filter(
+        Q(community=community) | Q(thread__community=community), user=user
+    ).delete()
+    return deleted
+
+
+def withdraw_events(user, community):
+    """Blank the user's stored notification events naming ``community``; return how many."""
+    return Event.objects.filter(
+        stream=f"me:{user.pk}", event="notification.created", data__community=community.slug
+    ).update(data={**WITHDRAWN, "withdrawn": True})

@@ -11,10 +11,9 @@ from urllib.parse import quote
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html_join, strip_tags
+from django.utils.html import escape, format_html_join
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString
-from django.utils.text import Truncator
 
 from community.dates import format_when
 from community.models import Membership, Profile
@@ -22,7 +21,7 @@ from forums import actions
 from forums.models import Reaction
 from forums.queries import Row
 
-# Stands for the argument of a URL reversed once for a whole page (see _url_maker);
+# Stands for the argument of a URL reversed once for a whole page (see url_maker);
 # digits, so that it fits <int:...> as well as <str:...>.
 ANY = "918273645546372819"
 
@@ -62,7 +61,7 @@ ICON = (
 EXCERPT_LENGTH = 200
 
 
-def _url_maker(name, *args):
+def url_maker(name, *args):
     """``reverse(name, args=args)`` as a function of the argument that ``ANY`` stands for.
 
     A page of 50 posts would otherwise resolve the same route 50 times per link. The
@@ -92,13 +91,13 @@ def prepare_posts(posts, thread, user, *, can_participate, can_accept, can_moder
     """
     kinds = reaction_kinds()  # translated once
     # The links this reader may follow, each route reversed once for the page.
-    profile_url = _url_maker("profile", ANY)
-    react_url = _url_maker("post_action", ANY, "react") if can_participate else None
-    accept_url = _url_maker("post_action", ANY, "accept") if can_accept else None
+    profile_url = url_maker("profile", ANY)
+    react_url = url_maker("post_action", ANY, "react") if can_participate else None
+    accept_url = url_maker("post_action", ANY, "accept") if can_accept else None
     if user.is_authenticated:  # their own posts, or every post for a moderator
-        edit_url = _url_maker("edit_post", ANY)
-        delete_url = _url_maker("post_action", ANY, "delete")
-        history_url = _url_maker("post_history", ANY)
+        edit_url = url_maker("edit_post", ANY)
+        delete_url = url_maker("post_action", ANY, "delete")
+        history_url = url_maker("post_history", ANY)
     now = timezone.now()  # one "now" for the whole page's relative dates
     avatars = Profile._meta.get_field("avatar").storage
     bylines, reactions = {}, {}
@@ -190,23 +189,17 @@ def blank_post(thread, user, *, can_participate, can_accept, can_moderate):
         edited=False,
         accepted=False,
         reactions=_reactions_html(kinds, (0,) * len(kinds), can_participate, 0),
-        react_url=_url_maker("post_action", ANY, "react")(BLANK_ID) if can_participate else None,
-        accept_url=_url_maker("post_action", ANY, "accept")(BLANK_ID) if can_accept else None,
+        react_url=url_maker("post_action", ANY, "react")(BLANK_ID) if can_participate else None,
+        accept_url=url_maker("post_action", ANY, "accept")(BLANK_ID) if can_accept else None,
         edit_url=None,
         history_url=None,
         blank=True,
     )
     if user.is_authenticated:
-        row["edit_url"] = _url_maker("edit_post", ANY)(BLANK_ID)
-        row["delete_url"] = _url_maker("post_action", ANY, "delete")(BLANK_ID)
+        row["edit_url"] = url_maker("edit_post", ANY)(BLANK_ID)
+        row["delete_url"] = url_maker("post_action", ANY, "delete")(BLANK_ID)
         row["author_only"] = not can_moderate
     return row
-
-
-def excerpt(post_html, length=EXCERPT_LENGTH):
-    """Plain text of a post's HTML, cut at about ``length`` characters on a word."""
-    text = " ".join(html.unescape(strip_tags(post_html)).split())
-    return Truncator(text).chars(length)
 
 
 def _post_time(value, now):

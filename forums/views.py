@@ -31,7 +31,7 @@ from forums.forms import (
     ThreadForm,
 )
 from forums.models import Notification, Post, Thread
-from forums.thread_page import ANY, _url_maker, blank_post, excerpt, prepare_posts
+from forums.thread_page import ANY, EXCERPT_LENGTH, blank_post, prepare_posts, url_maker
 from realtime import publish
 
 POSTS_PER_PAGE = 50
@@ -66,7 +66,7 @@ def thread_list_context(request, community):
         )
     except ValidationError:  # a mangled cursor: start from the top rather than fail
         threads, next_cursor = queries.threads(community, **options)
-    thread_url = _url_maker("thread", community.slug, ANY)
+    thread_url = url_maker("thread", community.slug, ANY)
     for thread in threads:
         thread.url = thread_url(thread.pk)
         last_read = getattr(thread, "last_read", None)
@@ -158,7 +158,7 @@ def thread_detail(request, slug, thread_id):
         "posts": posts,
         "next_after": next_after,
         "accepted_answer": accepted if show_accepted else None,
-        "accepted_excerpt": excerpt(accepted.html) if show_accepted else "",
+        "accepted_excerpt": accepted.excerpt(EXCERPT_LENGTH) if show_accepted else "",
         "status_form": IdeaStatusForm(
             initial={"status": thread.idea_status, "note": thread.idea_status_note}
         )

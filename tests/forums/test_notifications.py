@@ -61,6 +61,10 @@ def test_replies_mentions_and_quotes(forum, committed, mailoutbox):
     assert [m.to for m in mailoutbox] == [[forum["bystander"].email]]
     assert "Wobbly wheel" in mailoutbox[0].subject
     assert mailoutbox[0].extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # The reason speaks to the reader, as on the page: not "Someone mentions me".
+    helper_name = forum["helper"].profile.name
+    assert f"- {helper_name} mentioned you: Wobbly wheel" in mailoutbox[0].body
+    assert "mentions me" not in mailoutbox[0].body
     with committed():
         actions.reply(forum["bystander"], thread, body="Spokes?", reply_to=answer)
     assert kinds(forum["helper"]) == ["quote"]
