@@ -216,7 +216,7 @@ def _post_time(value, now):
 def _reactions_html(kinds, counts, can_react, mine):
     """A post's reactions: a compact button per kind (icon, count; pressed when the
     reader's own, a bit of ``mine`` per kind in order) for those who may react, else
-    the kinds that have a count.
+    every kind, those without a count hidden (a live reaction shows them: thread.js).
 
     Built here rather than in thread.html: five buttons on each of 50 posts were the
     largest part of the page's template time, and posts mostly share their counts
@@ -244,11 +244,11 @@ def _reactions_html(kinds, counts, can_react, mine):
         )
     return format_html_join(
         "",
-        '<span class="reaction" title="{}">' + ICON + '<span class="visually-hidden">{}</span>'
-        '<span class="count-pill">{}</span></span>',
+        '<span class="reaction" data-kind="{}" title="{}"{}>'
+        + ICON
+        + '<span class="visually-hidden">{}</span><span class="count-pill">{}</span></span>',
         (
-            (label, icon, label, count)
-            for (_value, label, icon), count in zip(kinds, counts, strict=True)
-            if count
+            (value, label, "" if count else " hidden", icon, label, count or "")
+            for (value, label, icon), count in zip(kinds, counts, strict=True)
         ),
     )

@@ -317,6 +317,8 @@
     const counter = document.querySelector("[data-unread-notifications]");
     connection.subscribe("me", null, (frame) => {
       if (frame.event !== "notification.created" || !counter) return;
+      // A replayed event blanked since (the member lost access: forums.notifications) counts for nothing.
+      if (frame.data && frame.data.withdrawn) return;
       const count = Number(counter.dataset.count || 0) + 1;
       counter.dataset.count = String(count);
       counter.textContent = String(count);

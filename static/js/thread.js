@@ -2,11 +2,18 @@
 // plain form (forums/_posts.html) that works with no script; this sends the
 // same form with fetch and updates the counts and the pressed state in place.
 (() => {
+  // A post's reaction counts: on the buttons of those who may react, and on the
+  // read-only list of the others, where a kind shows only while it has a count.
   function setCounts(article, counts) {
     for (const button of article.querySelectorAll(".reaction-form button[name=kind]")) {
       const pill = button.querySelector(".count-pill");
       const count = counts[button.value] || 0;
       if (pill) pill.textContent = count ? String(count) : "";
+    }
+    for (const item of article.querySelectorAll(".reaction-list [data-kind]")) {
+      const count = counts[item.dataset.kind] || 0;
+      item.querySelector(".count-pill").textContent = count ? String(count) : "";
+      item.hidden = count === 0;
     }
   }
 

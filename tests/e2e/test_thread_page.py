@@ -191,11 +191,20 @@ def test_reactions_toggle_in_place_on_one_row_of_a_phone(new_context, daphne_ser
     love = mia.locator("#post-2").get_by_role("button", name="Love")
     expect(love).to_have_attribute("aria-pressed", "false")
     expect(love).to_have_attribute("title", "Love")
+    # A visitor, who may not react, has no buttons and no reaction shown yet.
+    visitor = new_context().new_page()
+    open_live(visitor, url)
+    their_love = visitor.locator("#post-2 .reaction-list [title=Love]")
+    expect(visitor.locator("#post-2").get_by_role("button", name="Love")).to_have_count(0)
+    expect(their_love).to_be_hidden()
 
     love.click()
     expect(love).to_have_attribute("aria-pressed", "true")
     expect(love.locator(".count-pill")).to_have_text("1")
     assert mia.evaluate("window.sameDocument") is True and mia.url.endswith(url)
+    # The visitor sees the first reaction appear, live.
+    expect(their_love).to_be_visible()
+    expect(their_love.locator(".count-pill")).to_have_text("1")
 
     # Omar sees the count change live; his own button is not pressed.
     omar = person(new_context, daphne_server, world, "other")

@@ -199,17 +199,22 @@ def test_reactions_one_form_per_post(client, forum, make_user):
     assert response.status_code == 302 and response["Location"].endswith("#post-2")
     reply.refresh_from_db()
     assert reply.reaction_counts == {"love": 1, "funny": 1, "like": 1}
-    # Readers who may not react see the counts that are not zero, and no form.
+    # Readers who may not react see the counts that are not zero, and no form; the
+    # other kinds are there, hidden, for a live reaction to show (static/js/thread.js).
     client.force_login(make_user())  # not a member of this public community
     page = client.get(thread.get_absolute_url()).content.decode()
     assert "/react/" not in page and 'name="kind"' not in page
     assert (
         '<span class="visually-hidden">Love</span><span class="count-pill">1</span></span>' in page
     )
-    posts = page.split("data-posts>")[1]
-    assert 'title="Helpful"' not in posts and "aria-pressed" not in posts, posts
+    posts = page.split("data-posts>")[1].split('<template id="live-post-template"')[0]
+    assert 'data-kind="helpful" title="Helpful" hidden>' in posts and "aria-pressed" not in posts
+    shown = re.findall(r'<span class="reaction" data-kind="(\w+)" title="[^"]*">', posts)
+    assert sorted(shown) == ["funny", "like", "love"]
     client.logout()
-    assert client.get(thread.get_absolute_url()).content.decode().count("count-pill") == 3
+    page = client.get(thread.get_absolute_url()).content.decode()
+    posts = page.split("data-posts>")[1].split('<template id="live-post-template"')[0]
+    assert len(re.findall(r'<span class="reaction" data-kind="\w+" title="[^"]*">', posts)) == 3
 
 
 @pytest.mark.django_db
