@@ -449,3 +449,12 @@ def community_activity(communities, user):
 def post_revisions(post):
     """A post's earlier versions, newest first as the model orders them, with their editors."""
     return post.revisions.select_related("editor__profile")
+
+
+def readable_community_names(user):
+    """The communities ``user`` may read, by name (slug and name only): a search filter's menu."""
+    return list(
+        community_permissions.filter_readable_communities(user, Community.objects.all())
+        .order_by("name", "pk")
+        .only("slug", "name")
+    )

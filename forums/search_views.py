@@ -2,17 +2,16 @@
 
 Visibility is decided by ``forums.search.search_page`` alone (the same call
 as ``GET /api/v1/search``): this view never filters results itself. The
-community menu lists only the communities the visitor may read, and a slug
-typed into the URL for any other one simply finds nothing.
+community menu lists only the communities the visitor may read; a slug typed
+into the URL for any other one is ignored (the search covers every community
+the visitor may read, as with no slug), so it tells nothing about that one.
 """
 
 from urllib.parse import urlencode
 
 from django.shortcuts import render
 
-from community import permissions as community_permissions
-from community.models import Community
-from forums import search
+from forums import queries, search
 from forums.models import Thread
 
 PAGE_SIZE = 20
@@ -28,11 +27,7 @@ def _offset(value):
 def search_results(request):
     """Threads and posts matching ``q`` that the visitor may read, best first, paged."""
     q = request.GET.get("q", "").strip()[: search.MAX_QUERY_CHARS]
-    communities = list(
-        community_permissions.filter_readable_communities(request.user, Community.objects.all())
-        .order_by("name", "pk")
-        .only("slug", "name")
-    )
+    communities = queries.readable_community_names(request.user)
     names = {community.slug: community.name for community in communities}
     community = request.GET.get("community", "")
     if community not in names:
