@@ -368,6 +368,9 @@ class Command(BaseCommand):
                     join_policy=Community.JoinPolicy.OPEN,
                     created_by_id=manager_id,
                     created_at=self.now - timedelta(days=SPREAD_DAYS + 1),
+                    # Every member joins every community below, as community.actions
+                    # would count them.
+                    member_count=len(self.member_ids),
                 )
                 for index in range(count)
             ]
