@@ -65,7 +65,16 @@ def hit_data(hit):
 @router.get("/search", response=SearchPage, auth=ANY_AUTH)
 def search_posts(
     request,
-    q: str = Query(..., description="Words to find; every word must match."),
+    q: str = Query(
+        ...,
+        min_length=1,
+        # No `pattern` for "at least one letter or digit": JSON Schema's regexes are
+        # ECMA-262's, whose \w is ASCII, so no portable pattern says it for all scripts.
+        description=(
+            "Words to find (at least one letter or digit, else a 422); every word must "
+            f"match. Only the first {search.MAX_QUERY_CHARS} characters are read."
+        ),
+    ),
     community: str | None = Query(None, max_length=50, description="A community's slug."),
     kind: str | None = Query(
         None, pattern=KIND_PATTERN, description="Only threads of this kind: " + KINDS + "."
