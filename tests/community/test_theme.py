@@ -1,6 +1,7 @@
 """The brand theme: WCAG AA contrast checked when saved, emitted as custom properties, cached."""
 
 import io
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -87,7 +88,12 @@ def test_theme_is_rendered_as_custom_properties_with_logo_and_favicon(client):
     row.full_clean()
     row.save()
     page = client.get("/").content.decode()
-    assert "<style>:root{--brand:#0f6e5a;--brand-dark:#0b5244;--accent:#b4361c}</style>" in page
+    # The <style> carries the response's CSP nonce (community/csp.py).
+    assert re.search(
+        r'<style nonce="[^"]+">'
+        r":root\{--brand:#0f6e5a;--brand-dark:#0b5244;--accent:#b4361c\}</style>",
+        page,
+    )
     assert f'<img class="brand-logo" src="{row.logo.url}"' in page
     assert f'<link rel="icon" href="{row.favicon.url}" type="image/png">' in page
 
