@@ -12,6 +12,10 @@ a second writer to the same stream waits for the first to finish. Actions
 lock their domain rows (the thread) before publishing, which is what keeps
 two writers from taking two stream counters in opposite orders.
 
+``rewrite_stored`` keeps replays to what pages show now: the action that edits
+or removes something rewrites, in its transaction, the stored payloads of the
+earlier events about it (never deleting a row, so ids keep no gaps).
+
 ``send_ephemeral`` is for typing and presence: no id, not stored, lost if
 nobody listens. ``send_event_rollback_unsafe`` announces its danger in its name
 (as Zulip does): it sends at once and stores nothing; tests use it.
@@ -84,20 +88,59 @@ def _next_id(address):
         return cursor.fetchone()[0]
 
 
-def send_event_on_commit(address, event, data):
+def send_event_on_commit(address, event, data, *, subject=None):
     """Store ``event`` for the stream at ``address`` now; send it once the transaction commits.
 
+    ``subject`` names what the event is about (``post:12``) when its payload
+    quotes content that may later be edited or removed: see ``rewrite_stored``.
     Returns the event's id within its stream.
     """
     events.check(address, event, data)
     with transaction.atomic():
         event_id = _next_id(address)
         Event.objects.create(
-            stream=address, seq=event_id, event=event, data=data, created_at=timezone.now()
+            stream=address,
+            seq=event_id,
+            event=event,
+            data=data,
+            created_at=timezone.now(),
+            subject=subject,
         )
         message = stream_message(address, event, event_id, data)
         transaction.on_commit(lambda: _group_send(message))
     return event_id
+
+
+def rewrite_stored(address, subject, rewrite):
+    """Rewrite the stored payloads of the events about ``subject`` on ``address``.
+
+    ``rewrite(event, data)`` returns the payload the event must carry from now on.
+    Call it inside the transaction that changes the subject, after publishing that
+    change's own event (so the stream's counter is taken first, as every writer
+    takes it): a replay then reads either the old payloads and not the change, or
+    the new ones and the change, and a rollback rewrites nothing. Rows are
+    rewritten, never deleted, so the stream's ids stay gap-free and a replay
+    still delivers every id once, in order. Live sockets are not told again: the
+    change's own event brings them up to date. Returns how many rows changed.
+    """
+    with transaction.atomic():
+        stored = list(
+            Event.objects.select_for_update()
+            .filter(subject=subject, stream=address)
+            # Rows locked in one order by every rewrite; by pk, not seq, so that
+            # the planner reads the subject's index and not the whole stream's.
+            .order_by("pk")
+            .only("pk", "event", "data")
+        )
+        changed = []
+        for row in stored:
+            data = rewrite(row.event, row.data)
+            if data != row.data:
+                events.check(address, row.event, data)
+                row.data = data
+                changed.append(row)
+        Event.objects.bulk_update(changed, ["data"])
+    return len(changed)
 
 
 def send_event_rollback_unsafe(address, event, data):

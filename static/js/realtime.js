@@ -214,17 +214,20 @@
       posts.append(article);
       if (data.author) typists.delete(data.author.username);
       renderTyping();
+      // A replay carries a post deleted since as a tombstone (no body): shown as the page shows it.
+      if (data.deleted) return deletePost(data);
       announce(interpolate(root.dataset.announceReply, { name: text(article.querySelector("[data-slot=author]")) }));
     }
 
     function editPost(data) {
+      if (data.deleted) return deletePost(data); // an edit replayed after the post's removal
       const body = postElement(data.number)?.querySelector(".post-body");
       if (body) body.innerHTML = data.html;
     }
 
     function deletePost(data) {
       const article = postElement(data.number);
-      if (!article) return;
+      if (!article || article.querySelector(".post-deleted")) return;
       const placeholder = document.createElement("p");
       placeholder.className = "post-deleted";
       placeholder.textContent = root.dataset.deletedText;
