@@ -18,6 +18,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,11 +57,15 @@ def membership_data(membership):
 
 
 def _after_commit(community, user, membership, **change):
-    """Drop the streams the user lost and signal other apps, once committed.
+    """Count the change, then drop the streams the user lost and signal other apps, once
+    committed.
 
     ``change`` carries actor, previous_state and previous_role for receivers.
     A failing receiver (a badge rule) is logged and cannot undo the write.
     """
+    # Every membership change passes here inside its transaction: so it is counted here,
+    # by construction, whatever the verb.
+    _count_members(community, change["previous_state"], membership and membership.state)
     publish.access_changed_on_commit(user.pk)
 
     def send():
@@ -72,6 +77,21 @@ def _after_commit(community, user, membership, **change):
                 logger.error("membership_changed receiver %r failed", receiver, exc_info=response)
 
     transaction.on_commit(send)
+
+
+def _count_members(community, previous_state, state):
+    """Keep ``community.member_count`` (active memberships) as a membership goes from
+    ``previous_state`` to ``state`` (None: no membership).
+
+    Inside the change's transaction, under the community's row lock that
+    ``_membership_change`` takes (a new community's row is its creator's until commit),
+    as an F() expression: the count moves with the rows, or not at all.
+    """
+    delta = (state == State.ACTIVE) - (previous_state == State.ACTIVE)
+    if delta:
+        Community.objects.filter(pk=community.pk).update(member_count=F("member_count") + delta)
+        if "member_count" in vars(community):  # loaded (not deferred): keep it in step
+            community.member_count += delta
 
 
 def _announce(membership, **change):
@@ -121,6 +141,8 @@ def _membership_change(community, *users):
         for user in users:
             if user.is_authenticated:
                 permissions.forget_membership(community, user)
+        # The count this object was kept at may be rolled back: read it again when asked.
+        community.__dict__.pop("member_count", None)
         raise
 
 
@@ -656,7 +678,12 @@ def update_profile(
 
 
 def create_api_token(actor, user, *, name=""):
-    """Create a bearer token for ``user``; return (token, key). The key is shown once."""
+    """Create a bearer token for ``user``; return (token, key). The key is shown once.
+
+    The operator's path (``manage.py create_api_token``) and trusted setup: a
+    member for themselves, or staff for anyone. Pages and the API call
+    ``create_own_api_token``, which applies the member-facing rule first.
+    """
     if actor.pk != user.pk and not permissions.is_staff(actor):
         raise Forbidden(_("Only site staff can create tokens for other members."))
     key = "bcm_" + secrets.token_urlsafe(32)
@@ -668,11 +695,41 @@ def create_api_token(actor, user, *, name=""):
     return token, key
 
 
-def revoke_api_token(actor, token):
-    if actor.pk != token.user_id and not permissions.is_staff(actor):
-        raise Forbidden(_("You can only revoke your own tokens."))
+def create_own_api_token(actor, *, name):
+    """A member asks for a token on the page or the API: managers and staff only."""
+    permissions.check_create_api_token(actor)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Say what the token is for.")]})
+    if len(name) > 80 or any(is_invisible(char) for char in name):
+        raise ValidationError({"name": [_("Use up to 80 visible characters.")]})
+    return create_api_token(actor, actor, name=name)
+
+
+def revoke_api_token(actor, token, *, via=""):
+    """Revoke ``token`` now: its next request is a 401 (the auth reads the row each time).
+
+    Revoking a revoked token changes nothing and records nothing. Tokens never
+    authenticate WebSockets (those use the session only), so no socket to close.
+    ``via`` names the surface in the activity entry (e.g. the operator's command).
+    """
+    permissions.check_manage_api_tokens_of(actor, token.user)
     with transaction.atomic():
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-        activity.record("api_token.revoked", actor=actor, target_user=token.user, obj=token)
+        # A conditional UPDATE, so two concurrent revocations record one entry.
+        now = timezone.now()
+        changed = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=now
+        )
+        if changed:
+            token.revoked_at = now
+            activity.record(
+                "api_token.revoked",
+                actor=actor,
+                target_user=token.user,
+                obj=token,
+                prefix=token.prefix,
+                **({"via": via} if via else {}),
+            )
+        else:
+            token.refresh_from_db(fields=["revoked_at"])
     return token

@@ -80,6 +80,10 @@ class MembershipAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # Would skip the action that drops the member's streams on open sockets.
+        return False
+
 
 @admin.register(ProfileField)
 class ProfileFieldAdmin(admin.ModelAdmin):
@@ -99,6 +103,10 @@ class InvitationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # Revoke on the community's Invitations page: the action keeps the audit entry.
+        return False
+
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
@@ -112,6 +120,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would skip the revocation's activity entry: revoke on the site instead.
+        return False
+
 
 @admin.register(Activity)
 class ActivityAdmin(admin.ModelAdmin):
@@ -123,6 +135,10 @@ class ActivityAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The ledger is append-only: KPIs, audit and reputation are rebuilt from it.
         return False
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from community import actions, permissions, queries, unread
-from community.apisite import ANY_AUTH
+from community.apisite import ANY_AUTH, MAX_ID, Slug, Username
 from community.models import Membership, User
 
 router = Router(tags=["communities"])
@@ -143,7 +143,7 @@ class MemberOut(Schema):
 
 
 def community_out(request, community):
-    """Precondition: ``community`` comes from ``queries`` (annotated with member_count)."""
+    """Precondition: ``community`` comes from ``queries`` (the viewer's membership remembered)."""
     membership = permissions.membership_of(request.user, community)
     return {
         "slug": community.slug,
@@ -223,12 +223,12 @@ def create_community(request, payload: CommunityIn):
 
 
 @router.get("/communities/{slug}", response=CommunityOut, auth=ANY_AUTH)
-def get_community(request, slug: str):
+def get_community(request, slug: Slug):
     return community_out(request, _community(request, slug))
 
 
 @router.patch("/communities/{slug}", response=CommunityOut)
-def update_community(request, slug: str, payload: CommunityPatch):
+def update_community(request, slug: Slug, payload: CommunityPatch):
     """Change a community's settings (its managers)."""
     community = _community(request, slug)
     changes = payload.dict(exclude_unset=True, exclude_none=True)
@@ -238,14 +238,14 @@ def update_community(request, slug: str, payload: CommunityPatch):
 
 
 @router.post("/communities/{slug}/join", response=MembershipOut)
-def join(request, slug: str):
+def join(request, slug: Slug):
     """Join per the community's policy: active at once, pending approval, or by invitation."""
     community, invitation = queries.community_to_join(request.user, slug)
     return membership_out(actions.join(request.user, community, invitation=invitation))
 
 
 @router.post("/communities/{slug}/leave", response=LeaveOut)
-def leave(request, slug: str):
+def leave(request, slug: Slug):
     """Leave the community or withdraw a pending request."""
     community = _community(request, slug)
     actions.leave(request.user, community)
@@ -255,10 +255,10 @@ def leave(request, slug: str):
 @router.get("/communities/{slug}/members", response=MembershipPage, auth=ANY_AUTH)
 def list_members(
     request,
-    slug: str,
+    slug: Slug,
     state: Literal["active", "pending", "banned"] = "active",
     role: RoleName | None = None,
-    cursor: int | None = None,
+    cursor: int | None = Query(None, ge=1, le=MAX_ID),
     limit: int = Query(50, ge=1, le=200),
     q: str | None = Query(None, max_length=30, description="Username prefix (mentions)."),
 ):
@@ -280,7 +280,7 @@ def list_members(
 
 
 @router.get("/communities/{slug}/members/{username}", response=MembershipOut, auth=ANY_AUTH)
-def get_member(request, slug: str, username: str):
+def get_member(request, slug: Slug, username: Username):
     community = _community(request, slug)
     permissions.check_read(request.user, community)
     membership = get_object_or_404(
@@ -293,7 +293,7 @@ def get_member(request, slug: str, username: str):
 
 
 @router.patch("/communities/{slug}/members/{username}", response=MembershipOut)
-def update_member(request, slug: str, username: str, payload: MemberPatch):
+def update_member(request, slug: Slug, username: Username, payload: MemberPatch):
     """Approve a request (`state: active`), ban or lift a ban, set a role.
 
     Moderators approve and ban members; managers also ban moderators and set roles.
@@ -313,7 +313,7 @@ def update_member(request, slug: str, username: str, payload: MemberPatch):
 
 
 @router.delete("/communities/{slug}/members/{username}", response=LeaveOut)
-def remove_member(request, slug: str, username: str):
+def remove_member(request, slug: Slug, username: Username):
     """Refuse a pending request or remove a member without banning them."""
     community = _community(request, slug)
     permissions.check_moderate(request.user, community)
@@ -341,7 +341,7 @@ def invitation_out(request, invitation):
 
 
 @router.post("/communities/{slug}/invitations", response={201: InvitationOut})
-def invite(request, slug: str, payload: InvitationIn):
+def invite(request, slug: Slug, payload: InvitationIn):
     """Invite an email address (managers). The invitee gets a link by mail."""
     community = _community(request, slug)
     invitation = actions.invite(request.user, community, email=payload.email)
@@ -349,7 +349,7 @@ def invite(request, slug: str, payload: InvitationIn):
 
 
 @router.get("/communities/{slug}/invitations", response=list[InvitationOut])
-def list_invitations(request, slug: str):
+def list_invitations(request, slug: Slug):
     community = _community(request, slug)
     permissions.check_invite(request.user, community)
     return [invitation_out(request, i) for i in queries.invitations(community)]
@@ -359,7 +359,7 @@ def list_invitations(request, slug: str):
 
 
 @router.get("/members/{username}", response=MemberOut, auth=ANY_AUTH, tags=["members"])
-def get_profile(request, username: str):
+def get_profile(request, username: Username):
     """A member's public profile; communities listed are those the caller may see."""
     member = queries.member_profile(request.user, username)
     profile = member.profile

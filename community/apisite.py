@@ -11,16 +11,19 @@ endpoints that allow it, anonymous.
 """
 
 import logging
+from typing import Annotated
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Router, Swagger
+from ninja import Field, NinjaAPI, Path, Router, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import UserRateThrottle
 from ninja.utils import check_csrf
@@ -42,6 +45,14 @@ STATUS_CODES = {
     422: "invalid",
     429: "rate_limited",
 }
+
+# Every id that reaches the database fits its 64-bit column: a larger number is a 422,
+# never a query that the database refuses (SQLite cannot even bind it).
+MAX_ID = 2**63 - 1
+ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Path parameters that name a community or a member, as their model fields allow.
+Slug = Annotated[str, Path(..., max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")]
+Username = Annotated[str, Path(..., max_length=150, pattern=r"^[\w.@+-]+$")]
 
 
 class BearerTokenAuth(HttpBearer):
@@ -89,7 +100,106 @@ session_auth = SessionAuth()
 MEMBER_AUTH = [bearer_auth, session_auth]
 ANY_AUTH = [bearer_auth, session_auth, Anonymous()]
 
-api = NinjaAPI(
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "description": "What went wrong, for a person."},
+        "code": {"type": "string", "description": "What went wrong, for a program."},
+        "errors": {
+            "type": "array",
+            "description": "Validation errors (422): one per field.",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+    "required": ["detail", "code"],
+}
+ERROR_DESCRIPTIONS = {
+    400: "Malformed request: a NUL character in the URL, or a body that is not JSON "
+    "(or not multipart/form-data, for uploads).",
+    401: "Authentication required, or an invalid or revoked bearer token.",
+    403: "Not allowed (see `code`), or a session write without its CSRF token.",
+    404: "Not found: missing, or not visible to the caller (the same answer).",
+    409: "Conflicts with the current state (see `code`).",
+    413: "Request body too large.",
+    422: "Invalid input: `errors` lists the fields.",
+    429: "Too many requests: retry after `Retry-After` seconds.",
+}
+
+
+def error_statuses(method, operation):
+    """The error statuses an operation can answer, from what every operation shares.
+
+    Any caller can send a bad token (401) or too many requests (429); an operation on
+    a named object can say 404 and 403; a write can conflict; parameters and bodies
+    can be invalid, and bodies malformed or too large.
+    """
+    params = operation.get("parameters", [])
+    names_object = any(p["in"] == "path" for p in params) or any(
+        p["in"] == "query" and p["name"] == "community" for p in params
+    )
+    body = "requestBody" in operation
+    write = method in ("post", "put", "patch", "delete")
+    statuses = {401, 429}
+    if names_object:
+        statuses |= {403, 404}
+    if write:
+        statuses |= {403, 409}
+    if params or body:
+        statuses.add(422)
+    if params or body:
+        statuses.add(400)  # a NUL in the URL (RejectNulMiddleware), a malformed body
+    if body:
+        statuses.add(413)
+    return statuses
+
+
+class BodyNotAnObject(ValueError):
+    pass
+
+
+class ObjectBodyParser(Parser):
+    """Every request body of this API is a JSON object.
+
+    ninja validates a body through attribute access, so a number or a string read
+    as a schema whose fields are all optional, with their defaults: ``5`` sent to
+    ``POST /notifications/read`` marked every notification read. JSON that is not
+    an object is a 422 (``on_http_error``), as any other body of the wrong shape.
+    """
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise BodyNotAnObject
+        return data
+
+
+class CommunityApi(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The schema, with the JSON errors of each operation documented (ninja lists
+        only the responses of the ``response=`` argument)."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for item in schema["paths"].values():
+            for method, operation in item.items():
+                responses = operation.setdefault("responses", {})
+                for status in sorted(error_statuses(method, operation)):
+                    documented = responses.setdefault(
+                        status, {"description": ERROR_DESCRIPTIONS[status], "content": error}
+                    )
+                    if status == 429:
+                        documented.setdefault("headers", {})["Retry-After"] = {
+                            "schema": {"type": "string"},
+                            "description": "Seconds to wait.",
+                        }
+        return schema
+
+
+api = CommunityApi(
     title=f"{settings.BRAND_NAME} community API",
     version="1",
     description=(
@@ -98,6 +208,7 @@ api = NinjaAPI(
         "or the browser session. Errors are JSON `{detail, code}`."
     ),
     urls_namespace="api-v1",
+    parser=ObjectBodyParser(),
     auth=MEMBER_AUTH,
     throttle=[UserRateThrottle(settings.API_RATE_LIMIT)],
     docs_url="/docs",
@@ -165,6 +276,10 @@ def on_authentication_error(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
+    if isinstance(exc.__cause__, BodyNotAnObject):  # raised by ObjectBodyParser, wrapped by ninja
+        message = _("The request body must be a JSON object.")
+        errors = [{"field": "body", "message": message}]
+        return error(request, 422, message, "invalid", errors=errors)
     response = error(request, exc.status_code, str(exc.message))
     if exc.status_code == 429:
         response["Retry-After"] = "60"
@@ -188,6 +303,12 @@ def on_conflict(request, exc):
     return error(request, 409, exc.message, exc.code)
 
 
+@api.exception_handler(MultiPartParserError)
+def on_malformed_multipart(request, exc):
+    # A client's mistake (no boundary, an empty one, a truncated body), not ours.
+    return error(request, 400, _("The request body is not valid multipart/form-data."))
+
+
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request, exc):
     return error(request, 413, _("The request body is too large."), "too_large")
@@ -208,6 +329,7 @@ def add_routers():
     api.add_router("", community_router)
     api.add_router("", forums_router)
     api.add_router("", search_router)
+    api.add_router("", "community.api_tokens.router")
 
     fallback = Router()
 

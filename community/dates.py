@@ -75,11 +75,19 @@ def _exact(value, zone, language):
     same dates again and again: the result depends only on the arguments, so
     it is kept (10,000 entries: a few MB).
     """
-    iso = value.astimezone(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    try:
+        utc = value.astimezone(datetime.UTC)
+    except OverflowError:  # year 1 or 9999 with an offset: show it as it was given
+        utc = value
+    iso = utc.isoformat(timespec="seconds").replace("+00:00", "Z")
     with translation.override(language):  # month names and the format itself
-        text = dateformat.format(
-            timezone.localtime(value, zone), formats.get_format(EXACT_FORMAT, language)
-        )
+        try:
+            local = timezone.localtime(value, zone)
+        except OverflowError:
+            # 9999-12-31 23:59 UTC is past the last moment Python has in Paris: show a
+            # stored extreme in UTC, saying so, rather than fail the page for everyone.
+            return iso, f"{dateformat.format(utc, formats.get_format(EXACT_FORMAT, language))} UTC"
+        text = dateformat.format(local, formats.get_format(EXACT_FORMAT, language))
     return iso, text
 
 

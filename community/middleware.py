@@ -153,3 +153,36 @@ class RejectNulMiddleware:
                 )
             return HttpResponseBadRequest("NUL characters are not allowed in URLs.")
         return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """Headers every response carries, and what a signed-in answer says to caches.
+
+    First in MIDDLEWARE, so that static files (answered by WhiteNoise below it)
+    get ``X-Permitted-Cross-Domain-Policies`` too. An answer to a request that
+    carries credentials (a signed-in session or an ``Authorization`` header)
+    and says nothing itself about caching is ``private, no-store``: a shared
+    cache or the browser's back button must not keep a member's page or
+    ``/api/v1/me``. Answers that set their own ``Cache-Control`` (static files,
+    post images, allauth's and Wagtail's never_cache) keep it, and anonymous
+    ones are left cacheable. Rules: docs/security.md.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("X-Permitted-Cross-Domain-Policies", "none")
+        if "Cache-Control" not in response.headers and self._credentialed(request):
+            response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+    @staticmethod
+    def _credentialed(request):
+        from django.contrib.auth import SESSION_KEY
+
+        if request.headers.get("Authorization"):
+            return True
+        session = getattr(request, "session", None)  # absent on WhiteNoise's answers
+        return session is not None and SESSION_KEY in session

@@ -316,3 +316,36 @@ def can_see_profile_field(viewer, owner, field):
     return (
         field.is_public or (viewer.is_authenticated and viewer.pk == owner.pk) or is_staff(viewer)
     )
+
+
+# --- API tokens -----------------------------------------------------------------
+
+
+def can_create_api_token(user):
+    """Create one's own bearer token: site staff and community managers (DESIGN.md).
+
+    Other members get theirs from the site operator (``manage.py create_api_token``).
+    """
+    return is_staff(user) or (
+        user.is_authenticated
+        and user.is_active
+        and Membership.objects.filter(user=user, role=Role.MANAGER, state=State.ACTIVE).exists()
+    )
+
+
+def check_create_api_token(user):
+    if not can_create_api_token(user):
+        raise Forbidden(
+            _("Only community managers and site staff can create API tokens."),
+            code="token_creation_forbidden",
+        )
+
+
+def can_manage_api_tokens_of(viewer, owner):
+    """List and revoke ``owner``'s tokens: the owner, and site staff for anyone's."""
+    return viewer.is_authenticated and (viewer.pk == owner.pk or is_staff(viewer))
+
+
+def check_manage_api_tokens_of(viewer, owner):
+    if not can_manage_api_tokens_of(viewer, owner):
+        raise Forbidden(_("Only site staff can see or revoke other members' tokens."))

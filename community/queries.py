@@ -1,14 +1,22 @@
 """What the community pages and API endpoints read, shaped in a fixed number of queries."""
 
 from allauth.account.models import EmailAddress
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import cues, permissions
-from community.models import Community, Invitation, Membership, ProfileFieldValue, User
+from community.errors import Conflict, Forbidden
+from community.models import (
+    ApiToken,
+    Community,
+    Invitation,
+    Membership,
+    ProfileFieldValue,
+    User,
+)
 
 State = Membership.State
 
@@ -36,15 +44,13 @@ def _remember_viewer(communities, user):
     return communities
 
 
-def _annotated(queryset):
-    return queryset.annotate(
-        member_count=Count("memberships", filter=Q(memberships__state=State.ACTIVE))
-    )
-
-
 def visible_communities(user):
-    """The communities the user may know of, each with member_count and the viewer's membership."""
-    queryset = permissions.filter_visible_communities(user, _annotated(Community.objects.all()))
+    """The communities the user may know of, each with the viewer's membership.
+
+    Each shows ``member_count``, a column kept by ``community.actions``: never a count
+    of the memberships per page (100,000 rows for a large community).
+    """
+    queryset = permissions.filter_visible_communities(user, Community.objects.all())
     communities = list(_with_viewer_membership(queryset.order_by("name", "pk"), user))
     return _remember_viewer(communities, user)
 
@@ -84,8 +90,7 @@ def community_to_join(user, slug):
     someone holding an invitation to it; for anyone else it is the same 404
     as a missing one.
     """
-    community = _with_viewer_membership(_annotated(Community.objects.filter(slug=slug)), user)
-    community = community.first()
+    community = _with_viewer_membership(Community.objects.filter(slug=slug), user).first()
     if community is None:
         raise Http404(_("No community found."))
     _remember_viewer([community], user)
@@ -99,7 +104,7 @@ def community_to_join(user, slug):
 
 def community_for(user, slug):
     """One community the user may see, or 404 (the same 404 for hidden and missing)."""
-    queryset = _with_viewer_membership(_annotated(Community.objects.filter(slug=slug)), user)
+    queryset = _with_viewer_membership(Community.objects.filter(slug=slug), user)
     community = queryset.first()
     if community is None:
         raise Http404(_("No community found."))
@@ -231,3 +236,45 @@ def memberships_of(user):
         .select_related("community")
         .order_by("community__name")
     )
+
+
+def api_tokens_of(owner, *, before=None, limit=50):
+    """``owner``'s API tokens, newest first, revoked ones included; one query.
+
+    Returns ``(tokens, next_cursor)``; the cursor is the last token's id (keyset).
+    """
+    tokens = ApiToken.objects.filter(user=owner).defer("key_hash").order_by("-id")
+    if before is not None:
+        tokens = tokens.filter(id__lt=before)
+    page = list(tokens[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return page, (str(page[-1].pk) if more else None)
+
+
+def api_token_of(owner, ref):
+    """``owner``'s token by id or prefix, or 404: someone else's answers as a missing one."""
+    ref = str(ref)
+    match = Q(prefix=ref)
+    if ref.isdecimal() and len(ref) <= 18:  # bounded: the id column is 64-bit
+        match |= Q(pk=int(ref))
+    found = list(ApiToken.objects.filter(match, user=owner).select_related("user")[:2])
+    if not found:
+        raise Http404(_("No token found."))
+    if len(found) > 1:
+        raise Conflict(_("Several tokens match; use the token's id."), code="ambiguous_token")
+    return found[0]
+
+
+def api_token_owner(viewer, username):
+    """The member whose tokens ``viewer`` asks for: staff name anyone, others themselves.
+
+    Refused before any lookup, so the answer tells a non-staff caller nothing
+    about who exists; a missing member is a 404 for staff.
+    """
+    if not permissions.is_staff(viewer) and username != viewer.get_username():
+        raise Forbidden(_("Only site staff can see or revoke other members' tokens."))
+    owner = User.objects.filter(username=username).first()
+    if owner is None:
+        raise Http404(_("No member found."))
+    return owner

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -126,7 +127,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "community.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "community.csp.ContentSecurityPolicyMiddleware",
     "community.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -423,6 +426,45 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # DENY everywhere; Wagtail marks its own preview view SAMEORIGIN for its iframe.
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy (django-csp 4, community/csp.py; rules in docs/security.md).
+# Member-facing pages: only scripts carrying this response's nonce run ('strict-dynamic'
+# lets them load others); styles from our files or a nonced <style> (the brand theme).
+CSP_REPORT_PATH = "/csp-report/"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.NONCE, csp_constants.STRICT_DYNAMIC],
+        "style-src": [csp_constants.SELF, csp_constants.NONCE],
+        "img-src": [csp_constants.SELF, "data:"],
+        "connect-src": [csp_constants.SELF],  # fetch and the /ws/ socket (same origin)
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+        "report-uri": [CSP_REPORT_PATH],
+    },
+}
+# The Django admin (/admin/) and Wagtail's (/cms/) ship inline scripts, styles and
+# handlers: their own policy allows inline code but still only from our origin, no
+# plugins, no foreign <base>, framed only by our own pages (Wagtail's preview).
+CSP_ADMIN_PREFIXES = ("/admin/", "/cms/")
+CSP_ADMIN_DIRECTIVES = {
+    "default-src": [csp_constants.SELF],
+    "script-src": [csp_constants.SELF, csp_constants.UNSAFE_INLINE],
+    "style-src": [csp_constants.SELF, csp_constants.UNSAFE_INLINE],
+    "img-src": [csp_constants.SELF, "data:", "blob:"],
+    "font-src": [csp_constants.SELF, "data:"],
+    "connect-src": [csp_constants.SELF],  # so no update check or other call leaves the site
+    "frame-src": [csp_constants.SELF],
+    "object-src": [csp_constants.NONE],
+    "base-uri": [csp_constants.SELF],
+    "frame-ancestors": [csp_constants.SELF],
+    "form-action": [csp_constants.SELF],
+    "report-uri": [CSP_REPORT_PATH],
+}
+# Violation reports each client may send per minute before being refused (429).
+CSP_REPORTS_PER_MINUTE = int(os.environ.get("CSP_REPORTS_PER_MINUTE", "30"))
+
 if not DEBUG and not DEMO:  # the demo is plain http on 127.0.0.1 (see DEMO above)
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True

@@ -10,7 +10,7 @@ from wagtail import urls as wagtail_urls  # noqa: F401  (mounted by the CMS issu
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from community import views
+from community import csp, token_views, views
 from community.apisite import api
 from forums import views as forums_views
 
@@ -35,9 +35,17 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("u/<str:username>/", views.profile, name="profile"),
     path("settings/profile/", views.profile_edit, name="profile_edit"),
+    path("settings/tokens/", token_views.my_tokens, name="api_tokens"),
+    path("u/<str:username>/tokens/", token_views.member_tokens, name="member_api_tokens"),
+    path(
+        "u/<str:username>/tokens/<str:token>/revoke/",
+        token_views.revoke_token,
+        name="api_token_revoke",
+    ),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path(settings.CSP_REPORT_PATH.lstrip("/"), csp.csp_report, name="csp_report"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     # Wagtail's login would skip allauth's email verification and rate limits.
@@ -49,6 +57,9 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]
+
+# Our page (with the request: header, theme, CSP nonce) for bodies Django cannot read.
+handler400 = "community.error_pages.bad_request"
 
 if settings.SERVE_MEDIA:
     urlpatterns += [

@@ -9,6 +9,7 @@ data (UTS #39), so that ``paypal``, ``PayPal``, ``paypaI`` and ``pаypal`` all
 reduce to the same string and only the first one can be registered.
 """
 
+import datetime
 import re
 import unicodedata
 from functools import cache
@@ -182,3 +183,51 @@ def validate_text(value):
     """
     if any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in value):
         raise ValidationError(_("Remove the control characters from this text."), code="control")
+
+
+# --- Numbers and moments that reach the database or a page ----------------------
+
+# The largest id a BigAutoField holds on SQLite and PostgreSQL alike. A larger
+# integer handed to a query fails in the driver (SQLite: OverflowError), not as
+# "no such row": every id taken from a query string or a form is bounded first.
+MAX_DB_INT = 2**63 - 1
+
+# Moments people may set (a poll's closing time...) lie in this range, so that
+# every page can show them in every time zone (year 9999 in Paris overflows).
+EARLIEST_MOMENT = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+LATEST_MOMENT = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
+
+
+def parse_int(value, default=None, *, minimum=0, maximum=MAX_DB_INT):
+    """Return ``value`` (text of ASCII digits) as an int in [minimum, maximum], else ``default``.
+
+    For query strings and raw form fields: ``str.isdecimal`` accepts 5,000
+    digits that ``int()`` then refuses, and any number of digits that the
+    database refuses; this accepts neither.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str):
+        value = value.strip()
+        if not value or len(value) > len(str(maximum)) or not (value.isascii() and value.isdigit()):
+            return default
+        number = int(value)
+    else:
+        return default
+    return number if minimum <= number <= maximum else default
+
+
+def validate_moment(value):
+    """Refuse a datetime without a time zone or outside [EARLIEST_MOMENT, LATEST_MOMENT)."""
+    if not isinstance(value, datetime.datetime) or value.utcoffset() is None:
+        raise ValidationError(_("Give the time with its time zone."), code="naive_moment")
+    try:
+        in_range = EARLIEST_MOMENT <= value < LATEST_MOMENT
+    except OverflowError:  # an offset that pushes year 1 or 9999 out of range
+        in_range = False
+    if not in_range:
+        raise ValidationError(
+            _("Choose a time between %(earliest)s and %(latest)s.")
+            % {"earliest": EARLIEST_MOMENT.year, "latest": LATEST_MOMENT.year - 1},
+            code="moment_out_of_range",
+        )

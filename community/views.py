@@ -30,6 +30,7 @@ from community.forms import (
 )
 from community.middleware import remember_language, remember_time_zone
 from community.models import Membership, Profile, ProfileField, ProfileFieldValue, User
+from community.validators import parse_int
 
 MEMBERS_PER_PAGE = 50
 
@@ -129,11 +130,7 @@ def community_leave(request, slug):
 def community_members(request, slug):
     community = queries.community_for(request.user, slug)
     permissions.check_read(request.user, community)
-    after = request.GET.get("after")
-    try:
-        after = int(after) if after else None
-    except ValueError:
-        after = None
+    after = parse_int(request.GET.get("after"))
     memberships, next_cursor = queries.members(community, after=after, limit=MEMBERS_PER_PAGE)
     return render(
         request,
@@ -174,6 +171,9 @@ def member_action(request, slug, username, verb):
     community = queries.community_for(request.user, slug)
     if verb not in MEMBER_VERBS:
         raise Http404
+    # Every verb is a moderator's: refused before the lookup, so that the answer to
+    # anyone else says nothing about which usernames exist (docs/security.md).
+    permissions.check_moderate(request.user, community)
     target = get_object_or_404(User, username=username)
     name = target.profile.name
     try:
@@ -213,9 +213,7 @@ def community_invitations(request, slug):
     if request.method == "POST":
         if "revoke" in request.POST:
             revoke = request.POST["revoke"].strip()
-            invitation = get_object_or_404(
-                community.invitations, pk=int(revoke) if revoke.isdecimal() else 0
-            )
+            invitation = get_object_or_404(community.invitations, pk=parse_int(revoke, 0))
             actions.revoke_invitation(request.user, invitation)
             messages.success(request, _("The invitation was revoked."))
             return redirect("community_invitations", slug=community.slug)
@@ -310,7 +308,11 @@ def profile(request, username):
     return render(
         request,
         "community/profile.html",
-        {"member": member, "is_self": request.user.is_authenticated and request.user == member},
+        {
+            "member": member,
+            "is_self": request.user.is_authenticated and request.user == member,
+            "may_manage_tokens": permissions.can_manage_api_tokens_of(request.user, member),
+        },
     )
 
 

@@ -22,7 +22,7 @@ from community import activity
 from community import permissions as community_permissions
 from community.errors import Conflict, Forbidden
 from community.models import Membership
-from community.validators import validate_single_line, validate_text
+from community.validators import validate_moment, validate_single_line, validate_text
 from forums import markdown, permissions, tasks
 from forums.models import (
     IdeaVote,
@@ -130,10 +130,44 @@ def _publish_thread(thread, event, *, page=True):
 
 
 def _publish_post(post, event):
-    data = post_data(post)
+    data = _post_as_shown(post)
     if event == "post.created" and data["author"] is not None:
         data["author"].update(_author_standing(post))
-    publish.send_event_on_commit(f"thread:{post.thread_id}", event, data)
+    publish.send_event_on_commit(f"thread:{post.thread_id}", event, data, subject=f"post:{post.pk}")
+
+
+# What a post's events quote of it: replaced in its stored events when it changes.
+_POST_CONTENT = ("body", "html", "edited_at", "deleted")
+# And once it is deleted: the page shows neither its reactions nor that it was edited.
+_TOMBSTONE_CONTENT = (*_POST_CONTENT, "reactions")
+
+
+def _post_as_shown(post):
+    """``post_data`` as the thread page shows the post now: a deleted one is a tombstone."""
+    data = post_data(post)
+    if post.is_deleted:
+        data.update(reactions={}, edited_at=None)
+    return data
+
+
+def _rewrite_post_history(post):
+    """Make the stored events of ``post`` say only what its thread page shows now.
+
+    Replays (``subscribe`` with ``since``) read the stored events: without this,
+    any reader of the thread would get back the body as first posted after an
+    edit (earlier versions are for the author and moderators) or a removal (by
+    its author or a moderator). Each payload keeps its keys (author, number,
+    dates) and takes the post's current values for those that quote it; a
+    deleted post's become a tombstone with no body and no reactions, as the
+    page shows it. Call inside the edit's transaction, after publishing it.
+    """
+    current = _post_as_shown(post)
+    keys = _TOMBSTONE_CONTENT if post.is_deleted else _POST_CONTENT
+
+    def rewrite(_event, data):
+        return {**data, **{key: current[key] for key in keys if key in data}}
+
+    publish.rewrite_stored(f"thread:{post.thread_id}", f"post:{post.pk}", rewrite)
 
 
 # The roles a post's header names (members need no badge); forums.views shows the same.
@@ -199,6 +233,10 @@ def clean_client_id(client_id):
     return client_id
 
 
+# A closing time further away is a typo or a probe (year 9999), not a poll.
+POLL_LONGEST = timedelta(days=3653)
+
+
 def clean_poll(poll):
     """Check a new poll's options and rules; return them cleaned."""
     if not isinstance(poll, dict):
@@ -228,8 +266,18 @@ def clean_poll(poll):
         not isinstance(closes_at, datetime) or timezone.is_naive(closes_at)
     ):
         raise ValidationError({"closes_at": _("Give the closing time with its time zone.")})
-    if closes_at is not None and closes_at <= timezone.now():
-        raise ValidationError({"closes_at": _("The closing time must be in the future.")})
+    if closes_at is not None:
+        # Range first: comparing with now is safe only for a moment every zone can show.
+        try:
+            validate_moment(closes_at)
+        except ValidationError as error:
+            raise ValidationError({"closes_at": error.messages}) from None
+        if closes_at <= timezone.now():
+            raise ValidationError({"closes_at": _("The closing time must be in the future.")})
+        if closes_at > timezone.now() + POLL_LONGEST:
+            raise ValidationError(
+                {"closes_at": _("A poll stays open at most 10 years: choose an earlier time.")}
+            )
     return {"options": options, "multiple": bool(poll.get("multiple")), "closes_at": closes_at}
 
 
@@ -415,6 +463,7 @@ def edit_post(actor, post, *, body):
             Thread.objects.filter(pk=post.thread_id).update(last_activity_at=post.edited_at)
         activity.record("post.edited", actor=actor, community=post.thread.community, obj=post)
         _publish_post(post, "post.edited")
+        _rewrite_post_history(post)
     return post
 
 
@@ -433,6 +482,7 @@ def delete_post(actor, post):
             _publish_thread(thread, "thread.updated")
         activity.record("post.deleted", actor=actor, community=thread.community, obj=post)
         _publish_post(post, "post.deleted")
+        _rewrite_post_history(post)
     return post
 
 

@@ -1,22 +1,25 @@
 """API endpoints for threads, posts, reactions, accepted answers and idea votes."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
+from ninja import Field, File, Path, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
 from community import permissions as community_permissions
 from community import queries as community_queries
-from community.apisite import ANY_AUTH
+from community.apisite import ANY_AUTH, MAX_ID, ObjectId, Slug
 from community.apisite import error as error_response
 from community.errors import Forbidden
 from forums import actions, images, notifications, queries
 from forums.models import Post
 
 router = Router(tags=["threads"])
+# Ids in paths: what a 64-bit column holds (docs/security.md); past it, a 422.
+ThreadId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
+PostId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 
 KindName = Literal["discussion", "question", "idea", "poll", "announcement"]
 SortName = Literal["latest", "newest", "top", "unanswered"]
@@ -93,7 +96,7 @@ class PostPage(Schema):
 
 class ReplyIn(Schema):
     body: str = Field(..., max_length=200_000)
-    reply_to: int | None = None
+    reply_to: ObjectId | None = None
     client_id: str = Field("", max_length=64)
 
 
@@ -113,11 +116,13 @@ class ReactionOut(Schema):
 
 
 class AcceptIn(Schema):
-    post: int | None = Field(..., description="The reply to accept; null takes it back.")
+    post: ObjectId | None = Field(..., description="The reply to accept; null takes it back.")
 
 
 class PollVoteIn(Schema):
-    options: list[int] = Field(..., description="Option ids; [] withdraws your answer.")
+    options: list[ObjectId] = Field(
+        ..., max_length=20, description="Option ids; [] withdraws your answer."
+    )
 
 
 class VoteOut(Schema):
@@ -141,7 +146,7 @@ class IdeaStatusOut(ThreadOut):
 @router.get("/communities/{slug}/threads", response=ThreadPage, auth=ANY_AUTH)
 def list_threads(
     request,
-    slug: str,
+    slug: Slug,
     sort: SortName = "latest",
     kind: KindName | None = None,
     solved: bool | None = None,
@@ -165,7 +170,7 @@ def list_threads(
 
 
 @router.post("/communities/{slug}/threads", response={201: ThreadDetailOut, 200: ThreadDetailOut})
-def create_thread(request, slug: str, payload: ThreadIn):
+def create_thread(request, slug: Slug, payload: ThreadIn):
     """Open a thread. The same ``client_id`` again returns the thread already made (200)."""
     community = community_queries.community_for(request.user, slug)
     thread = actions.create_thread(
@@ -200,13 +205,13 @@ def thread_detail(request, thread_id):
 
 
 @router.get("/threads/{int:thread_id}", response=ThreadDetailOut, auth=ANY_AUTH)
-def get_thread(request, thread_id: int):
+def get_thread(request, thread_id: ThreadId):
     """A thread; with its poll, and how far you have read it when signed in."""
     return thread_detail(request, thread_id)
 
 
 @router.post("/threads/{int:thread_id}/poll", response=dict)
-def answer_poll(request, thread_id: int, payload: PollVoteIn):
+def answer_poll(request, thread_id: ThreadId, payload: PollVoteIn):
     """Answer a poll (or change your answer until it closes; [] withdraws it)."""
     thread = queries.thread_for(request.user, thread_id)
     actions.vote_poll(request.user, thread, payload.options)
@@ -214,7 +219,7 @@ def answer_poll(request, thread_id: int, payload: PollVoteIn):
 
 
 @router.post("/threads/{int:thread_id}/read", response=dict)
-def mark_read(request, thread_id: int, number: int = Query(..., ge=1)):
+def mark_read(request, thread_id: ThreadId, number: int = Query(..., ge=1, le=MAX_ID)):
     """Remember that you have read the thread up to post ``number``."""
     thread = queries.thread_for(request.user, thread_id)
     actions.mark_read(request.user, thread, min(number, thread.post_count))
@@ -224,8 +229,8 @@ def mark_read(request, thread_id: int, number: int = Query(..., ge=1)):
 @router.get("/threads/{int:thread_id}/posts", response=PostPage, auth=ANY_AUTH)
 def list_posts(
     request,
-    thread_id: int,
-    after: int | None = Query(None, ge=0),
+    thread_id: ThreadId,
+    after: int | None = Query(None, ge=0, le=MAX_ID),
     limit: int = Query(50, ge=1, le=200),
 ):
     """Posts in order; pass the last id you have as ``after`` to get what came since."""
@@ -235,7 +240,7 @@ def list_posts(
 
 
 @router.post("/threads/{int:thread_id}/posts", response={201: PostOut, 200: PostOut})
-def reply(request, thread_id: int, payload: ReplyIn):
+def reply(request, thread_id: ThreadId, payload: ReplyIn):
     """Reply. Sending the same ``client_id`` twice makes one post (the second answer is 200)."""
     thread = queries.thread_for(request.user, thread_id)
     reply_to = None
@@ -250,21 +255,21 @@ def reply(request, thread_id: int, payload: ReplyIn):
 
 
 @router.patch("/posts/{int:post_id}", response=PostOut)
-def edit_post(request, post_id: int, payload: EditIn):
+def edit_post(request, post_id: PostId, payload: EditIn):
     """Edit a post; the earlier version is kept in its history."""
     post = queries.post_for(request.user, post_id)
     return actions.post_data(actions.edit_post(request.user, post, body=payload.body))
 
 
 @router.delete("/posts/{int:post_id}", response=PostOut)
-def delete_post(request, post_id: int):
+def delete_post(request, post_id: PostId):
     """Remove a post: a placeholder stays in the thread."""
     post = queries.post_for(request.user, post_id)
     return actions.post_data(actions.delete_post(request.user, post))
 
 
 @router.post("/posts/{int:post_id}/reactions", response=ReactionOut)
-def react(request, post_id: int, payload: ReactionIn):
+def react(request, post_id: PostId, payload: ReactionIn):
     """Toggle a reaction: sending it again takes it back."""
     post = queries.post_for(request.user, post_id)
     reacted = actions.react(request.user, post, kind=payload.kind)
@@ -278,7 +283,7 @@ def react(request, post_id: int, payload: ReactionIn):
 
 
 @router.post("/threads/{int:thread_id}/accept", response=ThreadOut)
-def accept(request, thread_id: int, payload: AcceptIn):
+def accept(request, thread_id: ThreadId, payload: AcceptIn):
     """Accept a reply as the answer to a question (the asker or a moderator)."""
     thread = queries.thread_for(request.user, thread_id)
     post = None
@@ -291,7 +296,7 @@ def accept(request, thread_id: int, payload: AcceptIn):
 
 
 @router.post("/threads/{int:thread_id}/vote", response=VoteOut)
-def vote(request, thread_id: int):
+def vote(request, thread_id: ThreadId):
     """Toggle your vote for an idea."""
     thread = queries.thread_for(request.user, thread_id)
     voted = actions.vote(request.user, thread)
@@ -300,7 +305,7 @@ def vote(request, thread_id: int):
 
 
 @router.post("/threads/{int:thread_id}/status", response=IdeaStatusOut)
-def set_idea_status(request, thread_id: int, payload: IdeaStatusIn):
+def set_idea_status(request, thread_id: ThreadId, payload: IdeaStatusIn):
     """Set an idea's status, with a public note (the community's managers)."""
     thread = queries.thread_for(request.user, thread_id)
     thread = actions.set_idea_status(request.user, thread, status=payload.status, note=payload.note)
@@ -319,7 +324,9 @@ def list_notifications(request, unread: bool = False, limit: int = Query(50, ge=
 
 
 class ReadIn(Schema):
-    ids: list[int] | None = Field(None, description="Notification ids; omit for all.")
+    ids: list[ObjectId] | None = Field(
+        None, max_length=1000, description="Notification ids; omit for all."
+    )
 
 
 @router.post("/notifications/read", response=dict, tags=["members"])
@@ -334,7 +341,7 @@ class WatchIn(Schema):
 
 
 @router.post("/threads/{int:thread_id}/watch", response=dict)
-def watch_thread(request, thread_id: int, payload: WatchIn):
+def watch_thread(request, thread_id: ThreadId, payload: WatchIn):
     """Watch a thread (be notified of its replies), or stop with ``watching: false``."""
     thread = queries.thread_for(request.user, thread_id)
     return {
@@ -344,7 +351,7 @@ def watch_thread(request, thread_id: int, payload: WatchIn):
 
 
 @router.post("/communities/{slug}/watch", response=dict)
-def watch_community(request, slug: str, payload: WatchIn):
+def watch_community(request, slug: Slug, payload: WatchIn):
     """Watch a whole community (every new post), or stop with ``watching: false``."""
     community = community_queries.community_for(request.user, slug)
     return {
@@ -362,7 +369,7 @@ class ImageOut(Schema):
 
 
 @router.post("/communities/{slug}/images", response={201: ImageOut}, tags=["images"])
-def upload_image(request, slug: str, file: File[UploadedFile]):
+def upload_image(request, slug: Slug, file: File[UploadedFile]):
     """Upload an image for posts in a community (multipart, field ``file``).
 
     JPEG, PNG, GIF or WebP; it is re-encoded to WebP without metadata and scaled

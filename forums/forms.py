@@ -5,6 +5,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from community.validators import MAX_DB_INT, validate_moment
 from forums import images
 from forums.models import Notification, NotificationSetting, Thread
 
@@ -44,8 +45,9 @@ class ThreadForm(_BodyMixin):
     closes_at = forms.DateTimeField(
         label=_("Poll closes at"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "max": "2099-12-31T23:59"}),
         help_text=_("Optional: leave empty for a poll that stays open."),
+        validators=[validate_moment],
     )
     client_id = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
     field_order = [
@@ -89,7 +91,9 @@ class ThreadForm(_BodyMixin):
 
 class ReplyForm(_BodyMixin):
     client_id = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
-    reply_to = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    reply_to = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_DB_INT
+    )
 
 
 class EditForm(_BodyMixin):

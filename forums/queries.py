@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from community import permissions as community_permissions
 from community.models import Community, Membership, Profile, User
+from community.validators import MAX_DB_INT, parse_int
 from forums.models import (
     IdeaVote,
     PollVote,
@@ -59,8 +60,8 @@ def decode_cursor(cursor, sort):
                     raise ValueError
                 decoded.append(value)
             else:
-                if not isinstance(value, int) or isinstance(value, bool):
-                    raise ValueError
+                if parse_int(value, minimum=-MAX_DB_INT) is None:
+                    raise ValueError  # not an int, or one no column holds
                 decoded.append(value)
         return decoded
     except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
@@ -142,18 +143,44 @@ def threads(
     return rows[:limit], next_cursor
 
 
+def _no_such(kind):
+    """The one "not found" of each kind of object, for a missing id and a hidden object alike."""
+    return Http404({"thread": _("No thread found."), "post": _("No post found.")}[kind])
+
+
+def check_found(user, found, community, kind):
+    """Raise the 404 of a missing ``kind`` unless ``found`` exists and ``user`` may know it does.
+
+    An object of a community the user may not see answers byte for byte as a missing
+    one: asking the community first would say "no community" for a hidden thread and
+    "no thread" for a missing one, and so tell them apart (docs/security.md, "Hidden
+    answers as missing"). Past this point the community decides as usual (a private
+    community's reader who is not a member gets its 403).
+    """
+    if found is None or not community_permissions.can_see_community(user, community):
+        raise _no_such(kind)
+    community_permissions.check_read(user, community)
+
+
+def _id_in_range(object_id):
+    # A path's <int:...> takes any length of digits; past a 64-bit column's range no row
+    # can match, and SQLite refuses to bind the number at all.
+    return 0 < object_id <= MAX_ID
+
+
 def thread_for(user, thread_id):
-    """One thread the user may read, or 404/403 as its community decides."""
-    thread = (
-        Thread.objects.select_related(
-            "community", "author__profile", "accepted_post__author", "poll"
+    """One thread the user may read: 404 (as missing) if they may not know it, 403 as its
+    community decides if they may know it but not read it."""
+    thread = None
+    if _id_in_range(thread_id):
+        thread = (
+            Thread.objects.select_related(
+                "community", "author__profile", "accepted_post__author", "poll"
+            )
+            .filter(pk=thread_id)
+            .first()
         )
-        .filter(pk=thread_id)
-        .first()
-    )
-    if thread is None:
-        raise Http404(_("No thread found."))
-    community_permissions.check_read(user, thread.community)
+    check_found(user, thread, thread and thread.community, "thread")
     return thread
 
 
@@ -168,6 +195,8 @@ def thread_page(user, thread_id):
     it has none yet). A signed-in reader costs one more query, which also brings their
     membership of the community for ``community.permissions``; an anonymous one none.
     """
+    if not _id_in_range(thread_id):
+        raise _no_such("thread")
     rows = (
         Thread.objects.select_related("community", "accepted_post", "poll")
         # A fixed statement and a parameter (RawSQL: no subquery to build per request).
@@ -177,13 +206,13 @@ def thread_page(user, thread_id):
     # A slice rather than first(): no ORDER BY to build for a primary key lookup.
     thread = next(iter(rows[:1]), None)
     if thread is None:
-        raise Http404(_("No thread found."))
+        raise _no_such("thread")
     state = (
         _reader_state(user, thread)  # before the check, which needs the membership
         if user.is_authenticated
         else (None, None, False, False)
     )
-    community_permissions.check_read(user, thread.community)
+    check_found(user, thread, thread.community, "thread")
     thread.last_read, thread.last_read_post_id, watching, voted = state
     thread.watching, thread.voted = bool(watching), bool(voted)
     return thread
@@ -269,6 +298,30 @@ MY_REACTIONS_SQL = f"""
 """  # noqa: S608 (table names and kinds from the models, the user as a parameter)
 
 
+# The largest value a 64-bit signed column holds: a cursor past it names no post (and
+# SQLite refuses to bind it).
+MAX_ID = 2**63 - 1
+
+
+def _after_post(queryset, thread, after):
+    """``queryset`` (posts of ``thread``) narrowed to the posts after the post id ``after``.
+
+    The cursor stays a post id (the public contract of ``?after=``), but the page is
+    keyed on the post's number: ``id > after ORDER BY number`` let the database neither
+    seek nor stop early, so page 2 of a 1,000,000-post thread sorted the whole rest of
+    it (1 s). The id becomes its number in a scalar subquery of the same statement (a
+    primary-key lookup, evaluated once), and the page is a range of the unique
+    (thread, number) index, read in order up to the limit: any page costs what page 1
+    costs. An id that is not a post of this thread names no position: no posts.
+    """
+    if not after:
+        return queryset
+    if not 0 < after <= MAX_ID:
+        return queryset.none()
+    number = Post.objects.filter(pk=after, thread=thread).order_by().values("number")
+    return queryset.filter(number__gt=Subquery(number))
+
+
 def post_rows(thread, *, after=None, limit=50, reader=None):
     """What a thread page shows of its posts, as plain rows; returns (rows, next).
 
@@ -279,9 +332,7 @@ def post_rows(thread, *, after=None, limit=50, reader=None):
     active member), and for a signed-in ``reader`` ``my_reactions`` (see
     ``MY_REACTIONS_SQL``), all in the one query.
     """
-    queryset = Post.objects.filter(thread=thread)
-    if after:
-        queryset = queryset.filter(pk__gt=after)
+    queryset = _after_post(Post.objects.filter(thread=thread), thread, after)
     fields = ("id", "number", "author_id", "html", "created_at", "edited_at", "deleted_at")
     role = RawSQL(AUTHOR_ROLE_SQL, (thread.community_id, Membership.State.ACTIVE))  # noqa: S611
     extra = {}
@@ -304,8 +355,7 @@ def post_rows(thread, *, after=None, limit=50, reader=None):
 def posts(thread, *, after=None, limit=50):
     """Posts of ``thread`` in order after the post id ``after``; returns (posts, next)."""
     queryset = Post.objects.filter(thread=thread).select_related("author__profile")
-    if after:
-        queryset = queryset.filter(pk__gt=after)
+    queryset = _after_post(queryset, thread, after)
     rows = list(queryset.order_by("number")[: limit + 1])
     for post in rows:
         post.thread = thread
@@ -314,14 +364,15 @@ def posts(thread, *, after=None, limit=50):
 
 
 def post_for(user, post_id):
-    post = (
-        Post.objects.select_related("thread__community", "author__profile")
-        .filter(pk=post_id)
-        .first()
-    )
-    if post is None:
-        raise Http404(_("No post found."))
-    community_permissions.check_read(user, post.thread.community)
+    """One post the user may read, answering as ``thread_for`` does (404 as missing, or 403)."""
+    post = None
+    if _id_in_range(post_id):
+        post = (
+            Post.objects.select_related("thread__community", "author__profile")
+            .filter(pk=post_id)
+            .first()
+        )
+    check_found(user, post, post and post.thread.community, "post")
     return post
 
 

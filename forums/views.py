@@ -22,6 +22,7 @@ from community import queries as community_queries
 from community import views as community_views
 from community.errors import Conflict
 from community.forms import apply_errors
+from community.validators import parse_int
 from forums import actions, notifications, permissions, queries
 from forums.forms import (
     EditForm,
@@ -132,10 +133,7 @@ def thread_detail(request, slug, thread_id):
     if thread.community.slug != slug:
         raise Http404(_("No thread found."))
     community = thread.community
-    try:
-        after = int(request.GET.get("after", "0") or 0)
-    except ValueError:
-        after = 0
+    after = parse_int(request.GET.get("after"), 0)
     posts, next_after = queries.post_rows(thread, after=after, limit=POSTS_PER_PAGE, reader=user)
     can_participate = community_permissions.can_participate(user, community)
     can_reply = permissions.can_reply(user, thread)
@@ -229,10 +227,11 @@ def reply_initial(request, thread):
     initial = {"client_id": uuid.uuid4().hex}
     quoted = request.GET.get("quote", "")
     post = None
-    if quoted.isdecimal():
+    quoted = parse_int(quoted, minimum=1)
+    if quoted is not None:
         post = (
             Post.objects.select_related("author")
-            .filter(pk=int(quoted), thread=thread, deleted_at__isnull=True)
+            .filter(pk=quoted, thread=thread, deleted_at__isnull=True)
             .first()
         )
     if post is not None:
@@ -372,7 +371,12 @@ def thread_action(request, slug, thread_id, verb):
         elif verb == "watch":
             actions.watch(request.user, thread=thread, watching=request.POST.get("watching") == "1")
         elif verb == "answer":
-            choices = [int(v) for v in request.POST.getlist("option") if v.isdecimal()]
+            # An unparsable or out-of-range id is dropped; vote_poll then says what is wrong.
+            choices = [
+                number
+                for number in map(parse_int, request.POST.getlist("option"))
+                if number is not None
+            ]
             actions.vote_poll(request.user, thread, choices)
         else:
             raise Http404

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests import servers
+from tests.netcut import CuttableProxy
 
 # Playwright's sync API leaves a running event loop in the main thread; Django
 # would then refuse any ORM call from this process (stack.md 5).
@@ -72,26 +73,47 @@ def browser(playwright_instance):
 
 @pytest.fixture
 def new_context(browser, daphne_server):
-    """Open browser contexts (separate people) on the live server; closed after the test."""
+    """Open browser contexts (separate people) on the live server; closed after the test.
+
+    Chromium logs every Content-Security-Policy violation to the console: a test
+    whose pages break the policy fails (``make.csp_violations``; a test that
+    provokes one on purpose clears it).
+    """
     contexts = []
+    violations = []
+
+    def on_console(message):
+        if "Content Security Policy" in message.text:
+            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
 
     def make(**options):
         options.setdefault("base_url", daphne_server.base_url)
         context = browser.new_context(locale="en-GB", **options)
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
+        context.on("console", on_console)
         contexts.append(context)
         return context
 
+    make.csp_violations = violations
     yield make
     for context in contexts:
         context.close()
+    assert not violations, "\n".join(violations)
 
 
 @pytest.fixture
 def page(new_context):
     """A page in a fresh context: a visitor with no cookies."""
     return new_context().new_page()
+
+
+@pytest.fixture
+def proxy(daphne_server):
+    """A way to the server whose network can be cut (tests/netcut.py), for one person."""
+    proxy = CuttableProxy(daphne_server.host, daphne_server.port)
+    yield proxy
+    proxy.close()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from playwright.sync_api import expect
 
 from tests.e2e.test_forums import field
 from tests.e2e.test_journeys import sign_in
-from tests.netcut import CuttableProxy
 
 pytestmark = pytest.mark.e2e
 
@@ -23,14 +22,6 @@ def post_reply(page, text):
     field(page, "Message").fill(text)
     page.get_by_role("button", name="Post my reply").click()
     expect(page.locator("article", has_text=text)).to_be_visible()
-
-
-@pytest.fixture
-def proxy(daphne_server):
-    """David's way to the server: a network that can be cut."""
-    proxy = CuttableProxy(daphne_server.host, daphne_server.port)
-    yield proxy
-    proxy.close()
 
 
 def test_a_reply_typing_and_a_network_cut_seen_live(new_context, unique, proxy):

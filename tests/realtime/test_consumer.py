@@ -84,6 +84,18 @@ async def test_oversized_frame_closes_with_4009():
     assert (await communicator.receive_output())["code"] == 4009
 
 
+async def test_a_thread_number_no_column_holds_is_a_missing_thread():
+    communicator, _ = await connect()
+    # A name past the streams' pattern is no stream at all; a key that fits it but
+    # no id column holds (2**70 overflowed SQLite's integer) is a missing thread.
+    too_long = await send(communicator, {"op": "subscribe", "stream": "thread:" + "9" * 5000})
+    assert too_long["reason"] == "unknown_stream"
+    for key in (str(2**70), str(2**63), "0"):
+        answer = await send(communicator, {"op": "subscribe", "stream": f"thread:{key}"})
+        assert answer["reason"] == "not_found", (key, answer)
+    await communicator.disconnect()
+
+
 async def test_cross_origin_is_refused():
     _communicator, connected = await connect(origin=(b"origin", b"http://evil.example"))
     assert not connected
