@@ -366,6 +366,10 @@ STORAGES = {
 }
 # The demo runs without collectstatic: WhiteNoise serves the files where they are.
 WHITENOISE_USE_FINDERS = DEBUG or DEMO
+if DEMO and not DEBUG:
+    # Nothing is ever collected there: without a root to scan, WhiteNoise does not
+    # greet the demo's first visitor with "No directory at: …/staticfiles/".
+    STATIC_ROOT = None
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

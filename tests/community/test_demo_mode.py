@@ -113,4 +113,5 @@ def test_the_demo_serves_its_pages_and_static_files_over_http(demo_server):
     assert status == 200 and css.strip()
     status, script = fetch(demo_server.url("/static/js/dates.js"))
     assert status == 200 and "siteDates" in script
+    assert "No directory at" not in demo_server.log()  # no warning about a folder never made
     assert (demo_server.var_dir / "secret_key").exists()
