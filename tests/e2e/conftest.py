@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests import servers
+from tests.e2e.world import make_world
 from tests.netcut import CuttableProxy
 
 # Playwright's sync API leaves a running event loop in the main thread; Django
@@ -114,6 +115,12 @@ def proxy(daphne_server):
     proxy = CuttableProxy(daphne_server.host, daphne_server.port)
     yield proxy
     proxy.close()
+
+
+@pytest.fixture
+def world(daphne_server, unique):
+    """This test's own community, people and threads, with sessions (tests/e2e/world.py)."""
+    return make_world(daphne_server, unique)
 
 
 @pytest.fixture

@@ -5,67 +5,15 @@ Every browser test also fails on any CSP message in the console (tests/e2e/conft
 ``new_context``): this file provokes one on purpose, checks it, then clears it.
 """
 
-import json
 import re
-import subprocess
-import sys
 import time
 
 import pytest
 from playwright.sync_api import expect
 
-from tests import servers
-from tests.e2e.test_thread_page import open_live, person
+from tests.e2e.world import open_live, person
 
 pytestmark = pytest.mark.e2e
-
-WORLD_SCRIPT = r"""
-import json, os
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.test import Client
-from community import actions as community_actions
-from forums import actions
-
-unique = os.environ["E2E_UNIQUE"]
-User = get_user_model()
-admin = User.objects.get(username="admin")
-community = community_actions.create_community(
-    admin, slug=f"csp{unique}", name=f"Policy {unique}", kind="discussion",
-    visibility="public", join_policy="open",
-)
-member = User.objects.create_user(f"csp{unique}", f"csp{unique}@example.org", "x-Pass-4821!")
-community_actions.update_profile(member, member, display_name="Cleo Policy", language="en")
-community_actions.join(member, community)
-talk = actions.create_thread(member, community, kind="discussion", title=f"Nonces {unique}",
-                             body="Only our scripts run here.")
-actions.reply(member, talk, body="Agreed.")
-sessions = {}
-for key, user in (("member", member), ("admin", admin)):
-    client = Client()
-    client.force_login(user)
-    sessions[key] = client.cookies[settings.SESSION_COOKIE_NAME].value
-print(json.dumps({
-    "cookie": settings.SESSION_COOKIE_NAME,
-    "sessions": sessions,
-    "urls": {"talk": talk.get_absolute_url()},
-}))
-"""
-
-
-@pytest.fixture
-def world(daphne_server, unique):
-    """This test's own community, member and thread, and sessions for it and the admin."""
-    result = subprocess.run(
-        [sys.executable, str(servers.MANAGE), "shell", "-c", WORLD_SCRIPT],
-        cwd=servers.ROOT,
-        env={**daphne_server.env, "E2E_UNIQUE": unique},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def wait_for_log(server, text, timeout=10.0):
@@ -97,12 +45,12 @@ def test_an_injected_script_is_blocked_reported_and_nothing_breaks(
     new_context, daphne_server, world
 ):
     url = world["urls"]["talk"]
-    cleo = person(new_context, daphne_server, world, "member")
-    open_live(cleo, url)  # realtime.js (nonced) ran and opened the socket
+    mia = person(new_context, daphne_server, world, "member")
+    open_live(mia, url)  # realtime.js (nonced) ran and opened the socket
 
-    violation = cleo.evaluate(INJECT)
+    violation = mia.evaluate(INJECT)
     assert violation == {"directive": "script-src-attr", "blocked": "inline"}
-    assert cleo.evaluate("window.injected") is None
+    assert mia.evaluate("window.injected") is None
     reported = "CSP violation: script-src-attr blocked inline on "
     wait_for_log(daphne_server, reported)
     assert url in daphne_server.log().split(reported)[-1].splitlines()[0]
@@ -110,11 +58,11 @@ def test_an_injected_script_is_blocked_reported_and_nothing_breaks(
     new_context.csp_violations.clear()  # provoked on purpose, checked above
 
     # The page's own scripts still work: a reaction toggles in place, without a reload.
-    love = cleo.locator("#post-2").get_by_role("button", name="Love")
+    love = mia.locator("#post-2").get_by_role("button", name="Love")
     expect(love).to_be_visible()
     love.click()
     expect(love).to_have_attribute("aria-pressed", "true")
-    assert cleo.evaluate("window.sameDocument") is True
+    assert mia.evaluate("window.sameDocument") is True
 
 
 def test_the_api_docs_and_both_admins_run_under_their_policies(new_context, daphne_server, world):

@@ -18,6 +18,17 @@ def open_thread(page, url):
     expect(page.locator("html")).to_have_attribute("data-live", "on")
 
 
+def start_thread(page, title):
+    """Start a discussion in the ideas community through its form; return the thread's path."""
+    page.goto("/c/ideas/new/")
+    field(page, "Kind").select_option("discussion")
+    field(page, "Title").fill(title)
+    field(page, "Message").fill("Who rides this Sunday?")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+    return urlsplit(page.url).path
+
+
 def post_reply(page, text):
     field(page, "Message").fill(text)
     page.get_by_role("button", name="Post my reply").click()
@@ -28,13 +39,7 @@ def test_a_reply_typing_and_a_network_cut_seen_live(new_context, unique, proxy):
     title = f"Live ride {unique}"
     alice = new_context().new_page()
     sign_in(alice, "alice@example.com")
-    alice.goto("/c/ideas/new/")
-    field(alice, "Kind").select_option("discussion")
-    field(alice, "Title").fill(title)
-    field(alice, "Message").fill("Who rides this Sunday?")
-    alice.get_by_role("button", name="Publish").click()
-    expect(alice.get_by_role("heading", name=title)).to_be_visible()
-    path = urlsplit(alice.url).path  # the same thread, through David's own way in
+    path = start_thread(alice, title)  # the same thread, through David's own way in
 
     david_context = new_context(base_url=proxy.base_url)
     david = david_context.new_page()

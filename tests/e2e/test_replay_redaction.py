@@ -1,13 +1,10 @@
 """A reader back from a network cut never sees a post deleted meanwhile, even for an instant."""
 
-from urllib.parse import urlsplit
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_forums import field
 from tests.e2e.test_journeys import sign_in
-from tests.e2e.test_live import open_thread, post_reply
+from tests.e2e.test_live import open_thread, post_reply, start_thread
 
 pytestmark = pytest.mark.e2e
 
@@ -25,13 +22,7 @@ def test_a_post_deleted_during_a_cut_comes_back_as_a_placeholder(new_context, un
     secret = f"my phone is 06 {unique}"
     alice = new_context().new_page()
     sign_in(alice, "alice@example.com")
-    alice.goto("/c/ideas/new/")
-    field(alice, "Kind").select_option("discussion")
-    field(alice, "Title").fill(title)
-    field(alice, "Message").fill("Who rides this Sunday?")
-    alice.get_by_role("button", name="Publish").click()
-    expect(alice.get_by_role("heading", name=title)).to_be_visible()
-    path = urlsplit(alice.url).path
+    path = start_thread(alice, title)
 
     reader = new_context(base_url=proxy.base_url).new_page()  # anonymous
     open_thread(reader, path)
