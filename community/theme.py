@@ -138,7 +138,7 @@ class BrandTheme(models.Model):
         _("logo"),
         upload_to="brand/",
         blank=True,
-        help_text=_("JPEG, PNG, GIF or WebP (no SVG); shown at 48 pixels high in the header."),
+        help_text=_("JPEG, PNG, GIF or WebP (no SVG); shown 32 pixels high in the header."),
     )
     favicon = models.ImageField(
         _("favicon"),
