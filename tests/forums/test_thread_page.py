@@ -5,6 +5,8 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from forums import actions
 from forums.models import Thread
@@ -146,6 +148,26 @@ def test_a_status_note_too_long_is_refused_on_the_page_as_in_the_api(client, for
     assert "at most 2000 characters" in response.content.decode()
     with pytest.raises(ValidationError):
         actions.set_idea_status(forum["manager"], idea, status="planned", note="x" * 2001)
+
+
+@pytest.mark.django_db
+def test_the_history_page_costs_the_same_for_any_number_of_versions(client, forum):
+    thread = actions.create_thread(
+        forum["member"], forum["community"], kind="discussion", title="T", body="Version 0."
+    )
+    client.force_login(forum["member"])
+    client.get("/")  # the session and the site's cached pieces, as on any later page
+    counts = {}
+    for edits in (1, 6):
+        post = actions.reply(forum["member"], thread, body="Version 0.")
+        for number in range(1, edits + 1):
+            editor = forum["moderator"] if number % 2 else forum["member"]
+            actions.edit_post(editor, post, body=f"Version {number}.")
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/posts/{post.pk}/history/")
+        assert response.content.decode().count('class="revision"') == edits
+        counts[edits] = len(captured)
+    assert counts[1] == counts[6], counts  # no query per version or per editor
 
 
 @pytest.mark.django_db
