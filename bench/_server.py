@@ -7,7 +7,7 @@ timing ORM calls) runs in a subprocess with that environment. So one bench run c
 cover SQLite and PostgreSQL in turn.
 
 Servers run with production settings (DJANGO_DEBUG=0) through a small settings module
-written to the temporary directory: it imports ``community.settings`` and only swaps
+written to the temporary directory: it imports ``community.site.settings`` and only swaps
 the static files storage for the plain one (no collectstatic needed), puts STATIC_ROOT
 in the temporary directory and quietens logging. The page and the baseline view are
 served by the same process with the same settings and middleware.
@@ -43,8 +43,8 @@ PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 BENCH_SETTINGS = '''\
 """Benchmark settings: production settings, plain static storage, quiet logs."""
 
-from community.settings import *  # noqa: F403
-from community.settings import VAR_DIR
+from community.site.settings import *  # noqa: F403
+from community.site.settings import VAR_DIR
 
 STATIC_ROOT = VAR_DIR / "static"
 STORAGES = {
@@ -209,10 +209,10 @@ def server(db, kind="daphne", workers=1):
         if workers != 1:
             raise ValueError("daphne runs one process here")
         cmd = [str(BIN / "daphne"), "-v", "0", "-b", HOST, "-p", str(port)]
-        cmd.append("community.asgi:application")
+        cmd.append("community.site.asgi:application")
     elif kind == "gunicorn":
         cmd = [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"{HOST}:{port}"]
-        cmd += ["--log-level", "warning", "community.wsgi:application"]
+        cmd += ["--log-level", "warning", "community.site.wsgi:application"]
     else:
         raise ValueError(kind)
     log = open(db.workdir / f"{kind}-{port}.log", "w")  # noqa: SIM115

@@ -49,11 +49,11 @@ LAYERS = {
     "stock": {"BACKEND": "channels.layers.InMemoryChannelLayer"},
     "local": {
         "BACKEND": "realtime.layers.LocalChannelLayer",
-        "CONFIG": {"channel_capacity": {"realtime-hub.*": 100_000}},  # as community.settings
+        "CONFIG": {"channel_capacity": {"realtime-hub.*": 100_000}},  # as community.site.settings
     },
     "redis-core": {"BACKEND": "channels_redis.core.RedisChannelLayer"},
     "redis-pubsub": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer"},
-    "shipped": None,  # whatever community.settings chooses
+    "shipped": None,  # whatever community.site.settings chooses
 }
 # Consumers (RT_DISPATCH): "stock", a relay written the way Channels' documentation
 # shows (a layer channel per socket, Channels' dispatch), or "shipped", the site's own
@@ -407,7 +407,7 @@ def daphne(db, *, layer="local", dispatch="shipped", redis_url="", extra_env=Non
     env.update(extra_env or {})
     port = free_port()
     log_path = Path(db.workdir) / f"daphne-{port}.log"
-    app = "community.asgi:application" if dispatch == "shipped" else "rt_asgi:application"
+    app = "community.site.asgi:application" if dispatch == "shipped" else "rt_asgi:application"
     cmd = [str(BIN / "daphne"), "-v", "0", "-b", HOST, "-p", str(port), app]
     with _serving(cmd, port, log_path, f"daphne {layer}/{dispatch}", env=env) as running:
         yield running

@@ -407,7 +407,7 @@ def main():
         "--variants",
         default="stock/stock,local/shipped",
         help="layer/consumer pairs; layers: " + ", ".join(W.LAYERS) + "; consumers: "
-        "stock (a relay as Channels' documentation shows), shipped (community.asgi, the hub)",
+        "stock (a relay as Channels' documentation shows), shipped (community.site.asgi, the hub)",
     )
     parser.add_argument(
         "--redis-variants",

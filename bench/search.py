@@ -244,7 +244,7 @@ def say(*args):
 
 
 def configure(database, workdir):
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community.site.settings")
     os.environ.update(
         DJANGO_DEBUG="0",  # no query log growing for a million inserts
         DJANGO_SECRET_KEY="bench-search-not-secret",
@@ -267,9 +267,9 @@ def configure(database, workdir):
     import django
 
     django.setup()
-    # The collector as in the server process (community/asgi.py): without it, a full
+    # The collector as in the server process (community/site/asgi.py): without it, a full
     # collection of the loaded site now and then added 100 ms to one query.
-    from community.runtime import tune_garbage_collector
+    from community.site.runtime import tune_garbage_collector
 
     tune_garbage_collector()
 
@@ -385,16 +385,17 @@ def load(n_posts, seed):
 def set_triggers(enabled):
     from django.db import connection
 
-    from forums import search
+    from forums.search.postgres import PostgresEngine
+    from forums.search.sqlite import SQLiteEngine
 
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            for name, sql in search.SQLiteEngine.TRIGGERS.items():
+            for name, sql in SQLiteEngine.TRIGGERS.items():
                 cursor.execute(sql if enabled else f"DROP TRIGGER IF EXISTS {name}")
         else:
             action = "ENABLE" if enabled else "DISABLE"
-            for name in search.PostgresEngine.TRIGGERS:
-                table = search.PostgresEngine._table(name)
+            for name in PostgresEngine.TRIGGERS:
+                table = PostgresEngine._table(name)
                 cursor.execute(f"ALTER TABLE {table} {action} TRIGGER {name}")
 
 

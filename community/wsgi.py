@@ -1,16 +1,4 @@
-"""WSGI entry point, for serving the HTML pages with gunicorn if preferred."""
+"""Deprecated alias of ``community.site.wsgi``, kept for deployments started with
+``community.wsgi:application``: serve ``community.site.wsgi:application`` instead."""
 
-import os
-
-from django.core.wsgi import get_wsgi_application
-from django.urls import get_resolver
-
-from community.runtime import tune_garbage_collector
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community.settings")
-application = get_wsgi_application()
-
-# As in community.asgi: load the URLconf, then take what lives as long as the
-# process out of the collector's sight, so both servers are measured alike.
-get_resolver().url_patterns  # noqa: B018 (imports the URLconf)
-tune_garbage_collector()
+from community.site.wsgi import application  # noqa: F401

@@ -2,7 +2,7 @@
 
 ``run_daphne()`` is a context manager: it makes a temporary var dir, runs
 ``manage.py migrate`` and ``manage.py seed_demo`` there (subprocesses, with
-``community.settings`` and the embedded defaults: SQLite, in-memory channel
+``community.site.settings`` and the embedded defaults: SQLite, in-memory channel
 layer, mails written to files), starts ``python -m daphne`` on a free port
 and yields a ``DaphneServer``. Leaving the block stops daphne (its whole
 process group) and removes the var dir.
@@ -194,7 +194,7 @@ def server_env(var_dir, *, database_url=False, redis_url=False, extra=None):
     }
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "community.settings",
+            "DJANGO_SETTINGS_MODULE": "community.site.settings",
             "DJANGO_VAR_DIR": str(var_dir),
             "DJANGO_EMAIL_BACKEND": "file",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -266,7 +266,7 @@ def _spawn(env, port, log_path, host, daphne_args):
                 "-p",
                 str(port),
                 *daphne_args,
-                "community.asgi:application",
+                "community.site.asgi:application",
             ],
             cwd=ROOT,
             env=env,

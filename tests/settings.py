@@ -10,8 +10,8 @@ os.environ.setdefault("DJANGO_VAR_DIR", "var/test")
 os.environ.setdefault("DJANGO_EMAIL_BACKEND", "locmem")
 os.environ.setdefault("DJANGO_TASKS_BACKEND", "immediate")
 
-from community.settings import *  # noqa: F403
-from community.settings import VAR_DIR
+from community.site.settings import *  # noqa: F403
+from community.site.settings import VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = VAR_DIR / "media"

@@ -1,104 +1,33 @@
-"""The REST API's frame: ``/api/v1/``, its authentication and its JSON errors.
+"""The REST API's frame: ``/api/v1/``, its JSON errors and its documented schema.
 
 Every error is ``{"detail": "...", "code": "..."}`` with a 4xx status (or a
 logged 500 with the same shape): validation errors, unknown paths, wrong
-methods and uncaught exceptions included. Each app adds its router here.
-
-Authentication, tried in order: ``Authorization: Bearer <token>`` (an
-invalid or revoked token is a 401, never a fallback to anonymous), then the
-browser session (with Django's CSRF check on unsafe methods), then, on
-endpoints that allow it, anonymous.
+methods and uncaught exceptions included. The apps' routers are mounted in the
+order they registered (``community.apitools.register_router``, from each app's
+``AppConfig.ready()``), then the catch-all that answers unknown paths. What the
+routers themselves use (authentication, parameter types, ``error``) lives in
+``community.apitools``.
 """
 
 import logging
-from typing import Annotated
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Path, Router, Swagger
+from ninja import NinjaAPI, Router, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
-from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import UserRateThrottle
-from ninja.utils import check_csrf
 
+from community.apitools import ANY_AUTH, MEMBER_AUTH, error, registered_routers
 from community.errors import Conflict
-from community.models import ApiToken
 
 logger = logging.getLogger(__name__)
-
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-STATUS_CODES = {
-    400: "bad_request",
-    401: "not_authenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "too_large",
-    422: "invalid",
-    429: "rate_limited",
-}
-
-# Every id that reaches the database fits its 64-bit column: a larger number is a 422,
-# never a query that the database refuses (SQLite cannot even bind it).
-MAX_ID = 2**63 - 1
-ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
-# Path parameters that name a community or a member, as their model fields allow.
-Slug = Annotated[str, Path(..., max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")]
-Username = Annotated[str, Path(..., max_length=150, pattern=r"^[\w.@+-]+$")]
-
-
-class BearerTokenAuth(HttpBearer):
-    def authenticate(self, request, token):
-        token_row = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=ApiToken.hash_key(token), revoked_at__isnull=True)
-            .first()
-        )
-        if token_row is None or not token_row.user.is_active:
-            raise AuthenticationError(401, _("Invalid or revoked API token."))
-        now = timezone.now()
-        if token_row.last_used_at is None or (now - token_row.last_used_at).total_seconds() > 60:
-            # Bookkeeping, at most once a minute per token; not a domain change.
-            ApiToken.objects.filter(pk=token_row.pk).update(last_used_at=now)
-        request.user = token_row.user
-        return token_row.user
-
-
-class SessionAuth(APIKeyCookie):
-    """The browser's session. Anonymous falls through; CSRF is checked on writes."""
-
-    param_name = settings.SESSION_COOKIE_NAME
-
-    def _get_key(self, request):
-        return request.COOKIES.get(self.param_name)
-
-    def authenticate(self, request, key):
-        if not request.user.is_authenticated:
-            return None
-        if request.method not in SAFE_METHODS and check_csrf(request):
-            raise HttpError(403, _("CSRF check failed: send the X-CSRFToken header."))
-        return request.user
-
-
-class Anonymous:
-    """Lets a request through unauthenticated, on endpoints anyone may read."""
-
-    def __call__(self, request):
-        return "anonymous"
-
-
-bearer_auth = BearerTokenAuth()
-session_auth = SessionAuth()
-MEMBER_AUTH = [bearer_auth, session_auth]
-ANY_AUTH = [bearer_auth, session_auth, Anonymous()]
 
 ERROR_SCHEMA = {
     "title": "Error",
@@ -183,13 +112,13 @@ class CommunityApi(NinjaAPI):
         only the responses of the ``response=`` argument)."""
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
-        error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
         for item in schema["paths"].values():
             for method, operation in item.items():
                 responses = operation.setdefault("responses", {})
                 for status in sorted(error_statuses(method, operation)):
                     documented = responses.setdefault(
-                        status, {"description": ERROR_DESCRIPTIONS[status], "content": error}
+                        status, {"description": ERROR_DESCRIPTIONS[status], "content": content}
                     )
                     if status == 429:
                         documented.setdefault("headers", {})["Retry-After"] = {
@@ -218,14 +147,6 @@ api = CommunityApi(
     docs=Swagger(settings={"validatorUrl": None}),
     openapi_url="/openapi.json",
 )
-
-
-def error(request, status, detail, code=None, **extra):
-    return api.create_response(
-        request,
-        {"detail": detail, "code": code or STATUS_CODES.get(status, "error"), **extra},
-        status=status,
-    )
 
 
 def _location(loc):
@@ -321,15 +242,10 @@ def on_unexpected(request, exc):
 
 
 def add_routers():
-    """Mount every app's router, then the catch-all that answers JSON 404s."""
-    from community.api import router as community_router
-    from forums.api import router as forums_router
-    from forums.api_search import router as search_router
-
-    api.add_router("", community_router)
-    api.add_router("", forums_router)
-    api.add_router("", search_router)
-    api.add_router("", "community.api_tokens.router")
+    """Mount every app's registered router, then the catch-all that answers JSON 404s."""
+    apps.check_apps_ready()  # routers register in AppConfig.ready(): none may be missed
+    for router in registered_routers():
+        api.add_router("", router)
 
     fallback = Router()
 

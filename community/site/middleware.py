@@ -1,15 +1,17 @@
+"""The site's own middlewares (their order is ``settings.MIDDLEWARE``'s).
+
+Security headers, NUL-free URLs, JSON errors under /api/, and the member's own
+language and time zone, read from the session (``community.preferences``).
+Each class says where it must stand.
+"""
+
 from django.utils import timezone, translation
 
-SESSION_LANGUAGE_KEY = "member_language"
-SESSION_TIME_ZONE_KEY = "member_time_zone"
-
-
-def remember_language(request, language):
-    """Carry a member's language choice into their session ("" follows the browser)."""
-    if language:
-        request.session[SESSION_LANGUAGE_KEY] = language
-    else:
-        request.session.pop(SESSION_LANGUAGE_KEY, None)
+from community.preferences import (
+    SESSION_LANGUAGE_KEY,
+    SESSION_TIME_ZONE_KEY,
+    remember_time_zone,
+)
 
 
 class MemberLanguageMiddleware:
@@ -32,11 +34,6 @@ class MemberLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)
-
-
-def remember_time_zone(request, name):
-    """Carry a member's time zone into their session ("" is the site's)."""
-    request.session[SESSION_TIME_ZONE_KEY] = name or ""
 
 
 class MemberTimeZoneMiddleware:
@@ -84,7 +81,7 @@ class MemberTimeZoneMiddleware:
 class ApiJsonErrorsMiddleware:
     """Under /api/, answer errors that Django itself produced as JSON too.
 
-    django-ninja turns the errors it sees into JSON (community.apisite), but
+    django-ninja turns the errors it sees into JSON (community.site.api), but
     a wrong method (405), a request Django refuses before routing (400) or a
     crash outside an operation come back as HTML; an integration must only
     ever have to parse ``{"detail", "code"}``.

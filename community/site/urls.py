@@ -1,4 +1,7 @@
-"""The site's URLs: pages, accounts, API, admins. /ws/ is routed in community/asgi.py."""
+"""The site's URLs: every app's pages, accounts, the API, the admins.
+
+/ws/ is routed in community/site/asgi.py.
+"""
 
 from django.conf import settings
 from django.contrib import admin
@@ -10,8 +13,9 @@ from wagtail import urls as wagtail_urls  # noqa: F401  (mounted by the CMS issu
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from community import csp, token_views, views
-from community.apisite import api
+from community import token_views, views
+from community.site import csp
+from community.site.api import api
 from forums import views as forums_views
 
 urlpatterns = [
@@ -59,7 +63,7 @@ urlpatterns = [
 ]
 
 # Our page (with the request: header, theme, CSP nonce) for bodies Django cannot read.
-handler400 = "community.error_pages.bad_request"
+handler400 = "community.site.error_pages.bad_request"
 
 if settings.SERVE_MEDIA:
     urlpatterns += [

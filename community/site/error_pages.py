@@ -4,7 +4,7 @@ Django turns ``MultiPartParserError`` (a multipart body with no or an empty
 boundary), ``BadRequest`` and ``SuspiciousOperation`` into a 400 by calling
 this view; its default renders ``400.html`` without the request, so the page
 would lose the header, the theme and the CSP nonce. Under /api/ the answer is
-the API's JSON error shape, like ``community.middleware.ApiJsonErrorsMiddleware``.
+the API's JSON error shape, like ``community.site.middleware.ApiJsonErrorsMiddleware``.
 """
 
 from django.http import JsonResponse
