@@ -6,14 +6,13 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django_tasks import task
 
+from community.invitations import invitation_url
 from community.models import Invitation
 
 
 @task()
 def send_invitation_email(invitation_id):
     """Mail the invitation link. Does nothing if the invitation was used or revoked since."""
-    from community.actions import invitation_url
-
     invitation = (
         Invitation.objects.select_related("community", "invited_by__profile")
         .filter(pk=invitation_id)

@@ -5,7 +5,9 @@ large community); the count now lives on the community row, moved by the actions
 their own transaction. Checked here against a recount after every action.
 """
 
+import importlib
 import inspect
+import pkgutil
 import re
 
 import pytest
@@ -62,14 +64,20 @@ def count_of(community):
 
 def test_every_verb_that_changes_a_membership_is_exercised_here():
     """A new verb that writes memberships must be added to the test below."""
-    source = inspect.getsource(actions)
+    modules = [
+        importlib.import_module(f"{actions.__name__}.{module.name}")
+        for module in pkgutil.iter_modules(actions.__path__)
+    ]
+    source = "".join(inspect.getsource(module) for module in modules)
     writers = {
         name
-        for name, function in inspect.getmembers(actions, inspect.isfunction)
-        if function.__module__ == actions.__name__
+        for module in modules
+        for name, function in inspect.getmembers(module, inspect.isfunction)
+        if function.__module__ == module.__name__
         and not name.startswith("_")
         and WRITES_MEMBERSHIPS.search(inspect.getsource(function))
     }
+    assert "join" in writers  # the walk over the package's modules found the verbs
     assert "_count_members(" in source
     assert writers <= EXERCISED, writers - EXERCISED
 

@@ -102,7 +102,7 @@ def test_the_action_refuses_what_the_api_refused():
     # One rule for every surface: the action that writes the poll checks the range.
     from django.core.exceptions import ValidationError
 
-    from forums.actions import clean_poll
+    from forums.validation import clean_poll
 
     extreme = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
     with pytest.raises(ValidationError) as error:
