@@ -1,12 +1,12 @@
-"""Forum search: FTS5 tables and triggers on SQLite, tsvector columns on PostgreSQL.
+"""Forum search: FTS5 tables and triggers on SQLite, tsvector side tables on PostgreSQL.
 
 No model field changes: the schema lives in ``forums.search`` (``install`` /
 ``uninstall``), which branches on the database vendor and indexes the posts
-already there. On SQLite it creates ``forums_post_fts`` and
-``forums_thread_fts`` and their triggers; on PostgreSQL the ``unaccent``
-extension, the ``forums_search`` text search configuration, a
-``search_vector`` column on ``forums_post`` and ``forums_thread`` with their
-triggers and GIN indexes. Reversing drops all of it (the extension stays).
+already there (``docs/search.md``). On SQLite it creates ``forums_post_fts``
+and ``forums_thread_fts`` and their triggers; on PostgreSQL the ``unaccent``
+extension, the ``forums_search`` text search configuration, the side tables
+``forums_post_search`` and ``forums_thread_search`` with their triggers and
+GIN indexes. Reversing drops all of it (the extension stays).
 
 Backfilling takes a while on a big site (see ``bench/search.py``: the index
 build time) and blocks writes to posts meanwhile.
