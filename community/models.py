@@ -311,11 +311,26 @@ class ApiToken(models.Model):
         return hashlib.sha256(key.encode()).hexdigest()
 
 
+class AppendOnly(Exception):
+    """Raised on an attempt to change or delete an entry of the activity ledger."""
+
+
+class ActivityQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnly("The activity ledger is append-only: entries are never changed.")
+
+    def delete(self):
+        raise AppendOnly("The activity ledger is append-only: entries are never deleted.")
+
+
 class Activity(models.Model):
-    """The append-only ledger of what happened, read by KPIs and moderators.
+    """The append-only ledger of what happened, read by KPIs, moderators and receivers.
 
     Every app's actions append here (``community.activity.record``); KPIs read
-    it without importing the apps that wrote it.
+    it without importing the apps that wrote it. Entries are never changed nor
+    deleted: not through the model, its manager or the admin, and not with their
+    community, which cannot be deleted while it has any (communities are kept, not
+    deleted). Deleting a member's account keeps their entries, without the name.
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -324,13 +339,15 @@ class Activity(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, null=True, related_name="+")
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, null=True, related_name="+")
     target_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     object_type = models.CharField(max_length=32, blank=True)
     object_id = models.BigIntegerField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
+
+    objects = ActivityQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -342,6 +359,14 @@ class Activity(models.Model):
 
     def __str__(self):
         return f"{self.verb} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnly("The activity ledger is append-only: entries are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("The activity ledger is append-only: entries are never deleted.")
 
 
 # The brand's theme lives with its cache and contrast rules (imported here so that

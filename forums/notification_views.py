@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from forums import notifications
+from forums import notification_text, notifications
 
 
 @login_required
@@ -23,8 +23,8 @@ def notification_list(request):
         {
             "notification": n,
             "unread": n.read_at is None,
-            "reason": notifications.reason_html(n),
-            "excerpt": notifications.excerpt(n),
+            "reason": notification_text.reason_html(n),
+            "excerpt": notification_text.excerpt(n),
         }
         for n in items
     ]

@@ -5,7 +5,7 @@ from django.contrib.sites.models import Site
 from django.test import override_settings
 
 from community import sites
-from forums import actions, notifications
+from forums import actions, notification_mail
 
 BRAND = "Velora"
 
@@ -89,5 +89,5 @@ def test_notification_mails_and_digests_name_the_brand(
     with django_capture_on_commit_callbacks(execute=True):
         actions.reply(helper, thread, body="And true the wheel.")
     mailoutbox.clear()
-    assert notifications.send_digests() == 1
+    assert notification_mail.send_digests() == 1
     assert_branded(mailoutbox[0])

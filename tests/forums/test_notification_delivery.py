@@ -10,7 +10,7 @@ import pytest
 
 from community import actions as community_actions
 from community import unread
-from forums import actions, notifications
+from forums import actions, notification_mail, notifications
 from forums.models import Notification, Subscription
 from realtime import publish
 
@@ -70,7 +70,7 @@ def test_no_digest_after_a_ban(vault, committed, staff, mailoutbox):
     assert Notification.objects.filter(user=vault["watcher"], kind="reply").count() == 1
     assert mailoutbox == []  # replies wait for the digest
     ban(vault["community"], vault["watcher"], staff, committed)
-    assert notifications.send_digests() == 0
+    assert notification_mail.send_digests() == 0
     assert not any(TITLE in m.body or TITLE in m.subject for m in mailoutbox)
 
 
@@ -80,7 +80,7 @@ def test_no_digest_after_leaving_a_private_community(vault, committed, mailoutbo
     reply(vault, thread, committed)
     with committed():
         community_actions.leave(vault["watcher"], vault["community"])
-    assert notifications.send_digests() == 0
+    assert notification_mail.send_digests() == 0
     assert mailoutbox == []
 
 
@@ -88,7 +88,7 @@ def test_no_digest_after_leaving_a_private_community(vault, committed, mailoutbo
 def test_the_digest_still_goes_to_those_who_may_read(vault, committed, mailoutbox):
     thread = open_thread(vault, committed)
     reply(vault, thread, committed)
-    assert notifications.send_digests() == 1
+    assert notification_mail.send_digests() == 1
     assert TITLE in mailoutbox[0].body
 
 
@@ -203,7 +203,7 @@ def test_a_public_community_made_private(client, committed, make_community, make
         community_actions.update_community(staff, lobby, visibility="private")
     assert notifications.recent(reader) == []
     assert notifications.unread_count(reader) == 0
-    assert notifications.send_digests() == 0
+    assert notification_mail.send_digests() == 0
 
 
 @pytest.mark.django_db

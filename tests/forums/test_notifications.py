@@ -5,7 +5,7 @@ import re
 import pytest
 
 from community import actions as community_actions
-from forums import actions, notifications
+from forums import actions, notification_mail
 from forums.models import Notification
 
 pytestmark = pytest.mark.postgres_too
@@ -112,15 +112,15 @@ def test_digest_and_one_click_unsubscribe(client, forum, committed, mailoutbox):
         actions.reply(forum["helper"], thread, body="one")
         actions.reply(forum["bystander"], thread, body="two")
     assert mailoutbox == []
-    assert notifications.send_digests() == 1
-    assert notifications.send_digests() == 0  # each notification is mailed once
+    assert notification_mail.send_digests() == 1
+    assert notification_mail.send_digests() == 0  # each notification is mailed once
     digest = mailoutbox[0]
     assert digest.to == [forum["asker"].email] and digest.body.count("Digest me") == 2
     link = re.search(r"https?://\S+/notifications/unsubscribe/\S+/", digest.body).group()
     path = "/" + link.split("://", 1)[1].split("/", 1)[1]
     assert client.get(path).status_code == 200  # asks first
     assert client.post(path).status_code == 200  # one click, no login
-    assert notifications.email_setting(forum["asker"], "reply") == "off"
+    assert notification_mail.email_setting(forum["asker"], "reply") == "off"
     assert client.post("/notifications/unsubscribe/forged/").status_code == 400
 
 
@@ -164,4 +164,4 @@ def test_api_and_pages(client, forum, committed):
         },
     )
     assert response.status_code == 302
-    assert notifications.email_setting(forum["helper"], "mention") == "off"
+    assert notification_mail.email_setting(forum["helper"], "mention") == "off"

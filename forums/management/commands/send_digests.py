@@ -1,11 +1,11 @@
 from django.core.management.base import BaseCommand
 
-from forums import notifications
+from forums import notification_mail
 
 
 class Command(BaseCommand):
     help = "Mail each member the digest of their notifications not yet mailed (run daily)."
 
     def handle(self, *args, **options):
-        sent = notifications.send_digests()
+        sent = notification_mail.send_digests()
         self.stdout.write(f"{sent} digest(s) sent.")
