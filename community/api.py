@@ -3,13 +3,11 @@
 from datetime import datetime
 from typing import Literal
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from community import actions, permissions, queries, unread
-from community.apisite import ANY_AUTH, MAX_ID, Slug, Username
+from community import actions, facets, permissions, queries, unread
+from community.apitools import ANY_AUTH, MAX_ID, Extensible, Slug, Username
 from community.models import Membership, User
 
 router = Router(tags=["communities"])
@@ -62,7 +60,10 @@ class CommunityPatch(Schema):
     description: str | None = Field(None, max_length=2000)
 
 
-class MembershipOut(Schema):
+class MembershipOut(Extensible):
+    """Other apps add keys to members (``community.facets``): ``level`` and ``badges`` are
+    the badges app's, empty until it fills them."""
+
     community: str
     username: str
     display_name: str
@@ -126,7 +127,10 @@ class MeOut(Schema):
     unread: dict
 
 
-class MemberOut(Schema):
+class MemberOut(Extensible):
+    """Other apps add keys to members (``community.facets``): ``badges``, ``levels`` and
+    ``endorsements`` are the badges app's, empty until it fills them."""
+
     username: str
     display_name: str
     avatar_url: str
@@ -134,9 +138,9 @@ class MemberOut(Schema):
     joined_at: datetime
     fields: dict
     communities: list[MyMembership]
-    badges: list
-    levels: dict
-    endorsements: list
+    badges: list = []
+    levels: dict = {}
+    endorsements: list = []
 
 
 # --- Shaping ------------------------------------------------------------------
@@ -159,7 +163,11 @@ def community_out(request, community):
     }
 
 
-def membership_out(membership):
+def membership_out(membership, shown=None):
+    """A membership, with what other apps add to members (``community.facets``), loaded
+    for the whole page in ``shown`` (or here, for one)."""
+    if shown is None:
+        shown = facets.load([membership.user_id], community=membership.community)
     return {
         "community": membership.community.slug,
         "username": membership.user.username,
@@ -167,8 +175,7 @@ def membership_out(membership):
         "role": membership.role,
         "state": membership.state,
         "joined_at": membership.joined_at,
-        "level": None,
-        "badges": [],
+        **shown.for_user(membership.user_id),
     }
 
 
@@ -273,8 +280,9 @@ def list_members(
     rows, next_cursor = queries.members(
         community, after=cursor, limit=limit, state=state, role=role, prefix=q
     )
+    shown = facets.load([m.user_id for m in rows], community=community)
     return {
-        "items": [membership_out(m) for m in rows],
+        "items": [membership_out(m, shown) for m in rows],
         "next": str(next_cursor) if next_cursor else None,
     }
 
@@ -301,8 +309,7 @@ def update_member(request, slug: Slug, username: Username, payload: MemberPatch)
     community = _community(request, slug)
     permissions.check_moderate(request.user, community)
     target = get_object_or_404(User, username=username)
-    if permissions.membership_of(target, community) is None and payload.state != "banned":
-        raise Http404(_("This person is not a member of this community."))
+    # A non-member is refused by the action (403 not_a_member), as on the page.
     membership = actions.update_member(
         request.user, community, target, state=payload.state, role=payload.role
     )
@@ -318,8 +325,6 @@ def remove_member(request, slug: Slug, username: Username):
     community = _community(request, slug)
     permissions.check_moderate(request.user, community)
     target = get_object_or_404(User, username=username)
-    if permissions.membership_of(target, community) is None:
-        raise Http404(_("This person is not a member of this community."))
     actions.remove(request.user, community, target)
     return {"community": community.slug, "username": target.username}
 
@@ -379,8 +384,5 @@ def get_profile(request, username: Username):
             }
             for m in member.visible_memberships
         ],
-        # Filled by the badges app.
-        "badges": [],
-        "levels": {},
-        "endorsements": [],
+        **facets.load([member]).for_user(member.pk),
     }

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from community import actions, queries
-from community.apisite import Username
+from community.apitools import Username
 from community.errors import Forbidden
 
 router = Router(tags=["tokens"])

@@ -6,7 +6,7 @@ views that build many rows at once (a thread's posts) call ``format_when`` or
 formats live posts and refreshes relative times the same way, in the
 browser: keep the two in step (thresholds, exact shape).
 
-The time zone is the active one (``community.middleware.MemberTimeZoneMiddleware``
+The time zone is the active one (``community.site.middleware.MemberTimeZoneMiddleware``
 turns on the member's); the language is the active one.
 """
 

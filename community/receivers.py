@@ -6,8 +6,8 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from community import actions
-from community.middleware import SESSION_LANGUAGE_KEY, remember_time_zone
 from community.models import Profile, User
+from community.preferences import SESSION_LANGUAGE_KEY, remember_time_zone
 from community.validators import validate_display_name
 from realtime.consumers import session_hash
 from realtime.publish import close_user_sockets

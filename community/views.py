@@ -28,8 +28,9 @@ from community.forms import (
     RoleForm,
     apply_errors,
 )
-from community.middleware import remember_language, remember_time_zone
+from community.invitations import invitation_from_token
 from community.models import Membership, Profile, ProfileField, ProfileFieldValue, User
+from community.preferences import remember_language, remember_time_zone
 from community.validators import parse_int
 
 MEMBERS_PER_PAGE = 50
@@ -132,6 +133,10 @@ def community_members(request, slug):
     permissions.check_read(request.user, community)
     after = parse_int(request.GET.get("after"))
     memberships, next_cursor = queries.members(community, after=after, limit=MEMBERS_PER_PAGE)
+    # Each row's buttons are what the actions would allow (community.permissions).
+    for membership in memberships:
+        membership.may_ban = permissions.can_ban(request.user, community, membership)
+        membership.may_set_role = permissions.can_set_role(request.user, community, membership)
     return render(
         request,
         "community/members.html",
@@ -139,8 +144,6 @@ def community_members(request, slug):
             "community": community,
             "memberships": memberships,
             "next_cursor": next_cursor,
-            "can_moderate": permissions.can_moderate(request.user, community),
-            "can_manage": permissions.can_manage(request.user, community),
             "role_form": RoleForm(),
         },
     )
@@ -149,7 +152,7 @@ def community_members(request, slug):
 @login_required
 def community_moderation(request, slug):
     community = queries.community_for(request.user, slug)
-    permissions.check_moderate(request.user, community)
+    permissions.check_view_moderation(request.user, community)
     return render(
         request,
         "community/moderation.html",
@@ -238,7 +241,7 @@ def community_invitations(request, slug):
 
 def invitation(request, token):
     """The page an invitation link opens: accept it, signing up first if needed."""
-    invitation = actions.invitation_from_token(token)
+    invitation = invitation_from_token(token)
     if invitation is None:
         return render(request, "community/invitation_invalid.html", status=404)
     community = invitation.community

@@ -10,10 +10,10 @@ from ninja.errors import HttpError
 
 from community import permissions as community_permissions
 from community import queries as community_queries
-from community.apisite import ANY_AUTH, MAX_ID, ObjectId, Slug
-from community.apisite import error as error_response
+from community.apitools import ANY_AUTH, MAX_ID, Extensible, ObjectId, Slug
+from community.apitools import error as error_response
 from community.errors import Forbidden
-from forums import actions, images, notifications, queries
+from forums import actions, images, notifications, payloads, queries
 from forums.models import Post
 
 router = Router(tags=["threads"])
@@ -26,7 +26,9 @@ SortName = Literal["latest", "newest", "top", "unanswered"]
 ReactionName = Literal["like", "helpful", "love", "insightful", "funny"]
 
 
-class AuthorOut(Schema):
+class AuthorOut(Extensible):
+    """Other apps add keys to post authors (``community.facets``): levels, badges."""
+
     username: str
     display_name: str
 
@@ -165,7 +167,7 @@ def list_threads(
         limit=limit,
         user=request.user,
     )
-    items = [{**actions.thread_data(t), "last_read": getattr(t, "last_read", None)} for t in rows]
+    items = [{**payloads.thread_data(t), "last_read": getattr(t, "last_read", None)} for t in rows]
     return {"items": items, "next": next_cursor}
 
 
@@ -198,7 +200,7 @@ def create_thread(request, slug: Slug, payload: ThreadIn):
 def thread_detail(request, thread_id):
     thread = queries.thread_for(request.user, thread_id)
     return {
-        **actions.thread_data(thread),
+        **payloads.thread_data(thread),
         "poll": queries.poll_for(request.user, thread),
         "last_read": queries.read_state(request.user, thread) or None,
     }
@@ -236,7 +238,7 @@ def list_posts(
     """Posts in order; pass the last id you have as ``after`` to get what came since."""
     thread = queries.thread_for(request.user, thread_id)
     rows, next_after = queries.posts(thread, after=after, limit=limit)
-    return {"items": [actions.post_data(p) for p in rows], "next": next_after}
+    return {"items": payloads.posts_data(rows, thread.community), "next": next_after}
 
 
 @router.post("/threads/{int:thread_id}/posts", response={201: PostOut, 200: PostOut})
@@ -251,21 +253,26 @@ def reply(request, thread_id: ThreadId, payload: ReplyIn):
     post = actions.reply(
         request.user, thread, body=payload.body, reply_to=reply_to, client_id=payload.client_id
     )
-    return Status(200 if getattr(post, "replayed", False) else 201, actions.post_data(post))
+    return Status(200 if getattr(post, "replayed", False) else 201, _post_out(post))
 
 
 @router.patch("/posts/{int:post_id}", response=PostOut)
 def edit_post(request, post_id: PostId, payload: EditIn):
     """Edit a post; the earlier version is kept in its history."""
     post = queries.post_for(request.user, post_id)
-    return actions.post_data(actions.edit_post(request.user, post, body=payload.body))
+    return _post_out(actions.edit_post(request.user, post, body=payload.body))
 
 
 @router.delete("/posts/{int:post_id}", response=PostOut)
 def delete_post(request, post_id: PostId):
     """Remove a post: a placeholder stays in the thread."""
     post = queries.post_for(request.user, post_id)
-    return actions.post_data(actions.delete_post(request.user, post))
+    return _post_out(actions.delete_post(request.user, post))
+
+
+def _post_out(post):
+    [data] = payloads.posts_data([post], post.thread.community)
+    return data
 
 
 @router.post("/posts/{int:post_id}/reactions", response=ReactionOut)
@@ -292,7 +299,7 @@ def accept(request, thread_id: ThreadId, payload: AcceptIn):
         if post is None:
             raise Forbidden(_("Choose a reply in this thread."), code="invalid_post")
     actions.accept_answer(request.user, thread, post)
-    return actions.thread_data(queries.thread_for(request.user, thread_id))
+    return payloads.thread_data(queries.thread_for(request.user, thread_id))
 
 
 @router.post("/threads/{int:thread_id}/vote", response=VoteOut)
@@ -309,7 +316,7 @@ def set_idea_status(request, thread_id: ThreadId, payload: IdeaStatusIn):
     """Set an idea's status, with a public note (the community's managers)."""
     thread = queries.thread_for(request.user, thread_id)
     thread = actions.set_idea_status(request.user, thread, status=payload.status, note=payload.note)
-    return {**actions.thread_data(thread), "idea_status_note": thread.idea_status_note}
+    return {**payloads.thread_data(thread), "idea_status_note": thread.idea_status_note}
 
 
 @router.get("/notifications", response=dict, tags=["members"])

@@ -1,6 +1,6 @@
 """``GET /api/v1/search``: forum search over what the caller may read.
 
-Mounted by ``community.apisite.add_routers`` (``api.add_router("", search_router)``).
+Registered in ``ForumsConfig.ready()`` (``community.apitools.register_router``).
 Anonymous callers search public communities; the ranking, the visibility rules and
 the snippets are ``forums.search``'s (see its docstring).
 """
@@ -13,7 +13,7 @@ from ninja import Query, Router, Schema
 
 from community import permissions as community_permissions
 from community import queries as community_queries
-from community.apisite import ANY_AUTH
+from community.apitools import ANY_AUTH
 from forums import search
 from forums.models import Thread
 

@@ -44,7 +44,7 @@ Decisions:
   link (or only its text, inside a link): a hot-linked image would let any
   author track readers (IP address, read time), and break layouts. The
   sanitizer keeps ``<img>`` only with such a ``src``. Whether the reader may
-  see the image is decided when it is served (``forums.images``), not here.
+  see the image is decided when it is served (``forums.image_views``), not here.
   This is the one place where rendering reads the database: one query per
   post that names our images, none otherwise.
 - Autolinks: ``linkify-it-py`` is not a dependency, so bare ``http://`` and
@@ -126,7 +126,7 @@ ALLOWED_ATTRIBUTES = {
     "td": {"class"},
 }
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
-# The path of an uploaded post image (forums/urls.py routes it to forums.images.serve_image).
+# An uploaded post image's path (forums/urls.py routes it to forums.image_views.serve_image).
 POST_IMAGE_PATH_RE = re.compile(r"/post-images/(?P<key>[0-9a-f]{32})\.webp")
 LINK_REL = "nofollow ugc noopener"
 # Tags whose content goes too, not just the tag. None of them can come out of markdown-it

@@ -371,7 +371,7 @@ class PostImage(models.Model):
     """An image uploaded to be shown in posts, re-encoded to WebP and stored outside MEDIA_ROOT.
 
     It belongs to a community: whoever may read that community may see it, no
-    one else (``forums.images.serve_image``). ``key`` is random and is the only
+    one else (``forums.image_views.serve_image``). ``key`` is random and is the only
     name the image has in URLs and on disk, so a URL cannot be guessed from
     another one. ``post`` is the post it was first used in, when known.
     """

@@ -23,6 +23,7 @@ from forums.models import (
     Subscription,
     Thread,
 )
+from forums.payloads import poll_data
 from realtime.models import StreamCounter
 
 # Each sort: the fields of its keyset, all descending, ending with the id.
@@ -378,8 +379,6 @@ def post_for(user, post_id):
 
 def poll_for(user, thread):
     """The thread's poll shaped for ``user`` (two queries), or None for other kinds."""
-    from forums.actions import poll_data
-
     if thread.kind != Thread.Kind.POLL:
         return None
     poll = thread.poll

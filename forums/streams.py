@@ -1,9 +1,11 @@
-"""The forums app's WebSocket streams: one per thread, readable by whoever reads its community."""
+"""The forums app's WebSocket streams (one per thread, readable by whoever reads its
+community) and the events the forums publish on their streams and on `me`."""
 
 from community import permissions
 from community.validators import parse_int
 from forums.models import Thread
-from realtime import streams
+from realtime import events, streams
+from realtime.events import EventType
 
 
 def may_read_thread(user, key):
@@ -17,3 +19,19 @@ def may_read_thread(user, key):
 
 
 streams.register("thread", may_read_thread, presence=True)
+
+THREAD_KEYS = ("id", "community", "kind", "title", "state")
+events.declare(
+    # A community's thread list: a thread opened, or changed (reply, vote, solved...).
+    EventType("thread.created", "community", THREAD_KEYS),
+    EventType("thread.updated", "community", THREAD_KEYS),
+    # A thread's posts.
+    EventType("post.created", "thread", ("id", "thread", "number", "author", "html")),
+    EventType("post.edited", "thread", ("id", "thread", "number", "html")),
+    EventType("post.deleted", "thread", ("id", "thread", "number")),
+    EventType("post.reacted", "thread", ("id", "thread", "reactions")),
+    # The thread itself changed: solved, locked, pinned, idea status, votes, poll.
+    EventType("thread.changed", "thread", THREAD_KEYS),
+    # A member's own notifications.
+    EventType("notification.created", "me", ("id", "kind", "thread", "title", "community")),
+)

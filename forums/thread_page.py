@@ -15,9 +15,10 @@ from django.utils.html import escape, format_html_join
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString
 
+from community import facets
 from community.dates import format_when
 from community.models import Membership, Profile
-from forums import actions
+from forums import payloads
 from forums.models import Reaction
 from forums.queries import Row
 
@@ -79,7 +80,7 @@ def reaction_kinds():
     return [(value, str(label), REACTION_ICONS[value]) for value, label in Reaction.Kind.choices]
 
 
-def prepare_posts(posts, thread, user, *, can_participate, can_accept, can_moderate):
+def prepare_posts(posts, thread, user, *, can_participate, can_accept, can_moderate, edit_rights):
     """Add to each row of ``queries.post_rows`` what the thread page shows of it.
 
     Authors' names, links, avatars and roles are worked out once per author; dates
@@ -88,18 +89,26 @@ def prepare_posts(posts, thread, user, *, can_participate, can_accept, can_moder
     The strings are HTML-safe already (escaped here, once per author or date, or
     made of digits), so that the template does not escape them again for every
     post: that escaping was a third of the time of the template's loop.
+
+    ``edit_rights`` (``forums.permissions.post_edit_rights``) decides each post's
+    Edit and Delete links, as ``check_edit_post`` decides the edit itself.
     """
     kinds = reaction_kinds()  # translated once
     # The links this reader may follow, each route reversed once for the page.
     profile_url = url_maker("profile", ANY)
     react_url = url_maker("post_action", ANY, "react") if can_participate else None
     accept_url = url_maker("post_action", ANY, "accept") if can_accept else None
-    if user.is_authenticated:  # their own posts, or every post for a moderator
+    if edit_rights.any or edit_rights.own:
         edit_url = url_maker("edit_post", ANY)
         delete_url = url_maker("post_action", ANY, "delete")
+    if user.is_authenticated:
         history_url = url_maker("post_history", ANY)
     now = timezone.now()  # one "now" for the whole page's relative dates
     avatars = Profile._meta.get_field("avatar").storage
+    # What other apps add to the author line (community.facets), loaded at once.
+    shown = facets.load(
+        {post["author_id"] for post in posts}, community=thread.community, authors=True
+    )
     bylines, reactions = {}, {}
     for post in posts:
         pk, author_id = post["id"], post["author_id"]
@@ -116,8 +125,9 @@ def prepare_posts(posts, thread, user, *, can_participate, can_accept, can_moder
                     "avatar_url": escape(avatars.url(avatar)) if avatar else "",
                     "initial": escape(name[:1].upper()),
                     "author_role_label": escape(Membership.Role(role).label)
-                    if role in actions.STAFFING_ROLES
+                    if role in payloads.STAFFING_ROLES
                     else "",
+                    "author_facets": shown.html(author_id),
                 }
             post.update(byline)
         else:
@@ -144,23 +154,23 @@ def prepare_posts(posts, thread, user, *, can_participate, can_accept, can_moder
         post["accept_url"] = (
             accept_url(pk) if accept_url and post["number"] > 1 and not accepted else None
         )
-        post["history_url"] = None
-        if user.is_authenticated and (can_moderate or author_id == user.pk):
+        post["edit_url"] = post["history_url"] = None
+        if edit_rights.allows(author_id, deleted=post["deleted_at"] is not None):
             post["edit_url"], post["delete_url"] = edit_url(pk), delete_url(pk)
-            # The edit history: for those who may see it (permissions.can_see_revisions).
-            if post["edited"]:
-                post["history_url"] = history_url(pk)
-        else:
-            post["edit_url"] = None
+        # The edit history (of a post not deleted: "edited"), for those who may see
+        # it (permissions.can_see_revisions): its author and moderators.
+        if post["edited"] and user.is_authenticated and (can_moderate or author_id == user.pk):
+            post["history_url"] = history_url(pk)
 
 
-def blank_post(thread, user, *, can_participate, can_accept, can_moderate):
+def blank_post(thread, user, *, can_participate, can_accept, can_moderate, edit_rights):
     """The post that live updates copy: a row as ``prepare_posts`` makes them, with
     ``BLANK_ID`` and ``BLANK_NUMBER`` where its id and number go.
 
-    What depends on the post's author (edit and delete for its author) is marked
-    ``author_only`` (unless the reader moderates): realtime.js keeps it only on the
-    reader's own posts. Names, avatar, role, date and body are filled by the script.
+    What depends on the post's author (edit and delete for its author, per
+    ``edit_rights``) is marked ``author_only`` (unless the reader moderates):
+    realtime.js keeps it only on the reader's own posts. Names, avatar, role, date
+    and body are filled by the script.
     """
     row = Row(
         id=BLANK_ID,
@@ -181,6 +191,7 @@ def blank_post(thread, user, *, can_participate, can_accept, can_moderate):
         avatar_url="",
         initial="",
         author_role_label="",
+        author_facets="",
         quote_url=SafeString(f"?quote={BLANK_ID}#reply-title"),
         iso_time="",
         local_time="",
@@ -195,10 +206,10 @@ def blank_post(thread, user, *, can_participate, can_accept, can_moderate):
         history_url=None,
         blank=True,
     )
-    if user.is_authenticated:
+    if edit_rights.any or edit_rights.own:
         row["edit_url"] = url_maker("edit_post", ANY)(BLANK_ID)
         row["delete_url"] = url_maker("post_action", ANY, "delete")(BLANK_ID)
-        row["author_only"] = not can_moderate
+        row["author_only"] = not edit_rights.any
     return row
 
 

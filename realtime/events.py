@@ -1,4 +1,7 @@
-"""Every event type, declared once: its dotted name, the stream it goes to, its keys.
+"""Event types, each declared once by the app that publishes it: name, stream, keys.
+
+The mechanism lives here; the declarations live with the apps (``community.streams``,
+``forums.streams``), loaded from their ``ready()``.
 
 A consumer relays an event ``a.b`` through a handler named ``a_b`` (Channels'
 convention); a client reads ``{"stream", "event", "id", "data"}`` where
@@ -19,32 +22,26 @@ class EventType:
     stored: bool = True
 
 
-EVENTS = {
-    event.name: event
-    for event in (
-        # A member's own membership changed (joined, approved, banned, role...).
-        EventType("membership.changed", "me", ("community", "username", "role", "state")),
-        # A membership ended (left, refused, removed); state is "none".
-        EventType("membership.removed", "me", ("community", "username", "state")),
-        # Moderators of a community see join requests arrive.
-        EventType("membership.requested", "moderation", ("community", "username", "state")),
-        # A community's thread list: a thread opened, or changed (reply, vote, solved...).
-        EventType("thread.created", "community", ("id", "community", "kind", "title", "state")),
-        EventType("thread.updated", "community", ("id", "community", "kind", "title", "state")),
-        # A thread's posts.
-        EventType("post.created", "thread", ("id", "thread", "number", "author", "html")),
-        EventType("post.edited", "thread", ("id", "thread", "number", "html")),
-        EventType("post.deleted", "thread", ("id", "thread", "number")),
-        EventType("post.reacted", "thread", ("id", "thread", "reactions")),
-        # The thread itself changed: solved, locked, pinned, idea status, votes, poll.
-        EventType("thread.changed", "thread", ("id", "community", "kind", "title", "state")),
-        # Ephemeral (no id, never stored): someone is writing a reply; who is reading.
-        EventType("typing", "thread", ("username", "display_name", "expires_in"), stored=False),
-        EventType("presence", "thread", ("viewers", "count"), stored=False),
-        # A member's own notifications.
-        EventType("notification.created", "me", ("id", "kind", "thread", "title", "community")),
-    )
-}
+EVENTS: dict[str, EventType] = {}
+
+
+def declare(*types):
+    """Declare the event types an app publishes; call when its ``streams.py`` loads.
+
+    Declaring a name twice is allowed only with the same declaration."""
+    for event in types:
+        known = EVENTS.get(event.name)
+        if known is not None and known != event:
+            raise ValueError(f"Event {event.name!r} is already declared differently.")
+        EVENTS[event.name] = event
+
+
+# What realtime itself sends on thread streams (``realtime.presence``), unnumbered and
+# never stored: someone is writing a reply; who is reading.
+declare(
+    EventType("typing", "thread", ("username", "display_name", "expires_in"), stored=False),
+    EventType("presence", "thread", ("viewers", "count"), stored=False),
+)
 
 
 def check(address, event, data, *, stored=True):

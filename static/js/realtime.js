@@ -171,6 +171,10 @@
         tag.textContent = label;
         badges.append(tag);
       }
+      // What other apps add to the author line (level, badges), rendered by the server.
+      if (author.line_html) {
+        badges.insertAdjacentHTML("beforeend", author.line_html);
+      }
     }
 
     // The blank post of the template is the page's own markup for a post (forums/_posts.html),

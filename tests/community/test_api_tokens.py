@@ -288,7 +288,7 @@ def test_the_admin_cannot_delete_what_actions_own(people):
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_a_bearer_token_does_not_authenticate_a_socket(make_user):
-    from community.asgi import application
+    from community.site.asgi import application
 
     user = await sync_to_async(make_user)()
     _, key = await sync_to_async(token_for)(user)

@@ -5,7 +5,7 @@ import logging
 import pytest
 from django.core.cache.backends.redis import RedisCache
 
-from community import cache as resilient
+from community.site import cache as resilient
 from tests.servers import free_port
 
 
@@ -18,7 +18,7 @@ def unreachable():
 
 def test_reads_miss_and_writes_are_dropped(unreachable, caplog, monkeypatch):
     monkeypatch.setattr(resilient, "_last_logged", [-1e9])
-    with caplog.at_level(logging.ERROR, logger="community.cache"):
+    with caplog.at_level(logging.ERROR, logger="community.site.cache"):
         assert unreachable.get("k", "fallback") == "fallback"
         assert unreachable.get_many(["a", "b"]) == {}
         unreachable.set("k", 1)

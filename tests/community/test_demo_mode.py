@@ -38,7 +38,7 @@ def settings_with(env, var_dir):
         cwd=ROOT,
         env={
             **clean,
-            "DJANGO_SETTINGS_MODULE": "community.settings",
+            "DJANGO_SETTINGS_MODULE": "community.site.settings",
             "DJANGO_VAR_DIR": str(var_dir),
             **env,
         },

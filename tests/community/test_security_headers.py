@@ -164,12 +164,12 @@ REPORT = {
 @pytest.mark.django_db
 def test_a_report_is_logged_without_query_strings(caplog):
     client = Client(enforce_csrf_checks=True)  # browsers send no CSRF token
-    with caplog.at_level(logging.WARNING, logger="community.csp"):
+    with caplog.at_level(logging.WARNING, logger="community.site.csp"):
         response = client.post(
             "/csp-report/", json.dumps(REPORT), content_type="application/csp-report"
         )
     assert response.status_code == 204
-    [record] = [r for r in caplog.records if r.name == "community.csp"]
+    [record] = [r for r in caplog.records if r.name == "community.site.csp"]
     message = record.getMessage()
     assert "script-src-elem" in message
     assert "/c/club/t/1/" in message
@@ -184,7 +184,7 @@ def test_reports_to_format_is_logged_too(client, caplog):
             "body": {"documentURL": "http://testserver/", "effectiveDirective": "style-src-attr"},
         }
     ]
-    with caplog.at_level(logging.WARNING, logger="community.csp"):
+    with caplog.at_level(logging.WARNING, logger="community.site.csp"):
         response = client.post("/csp-report/", body, content_type="application/reports+json")
     assert response.status_code == 204
     assert "style-src-attr" in caplog.text
@@ -210,13 +210,13 @@ def test_junk_reports_get_a_4xx_or_are_ignored(client, body, status):
 @pytest.mark.django_db
 def test_reports_are_bounded_per_client(client, settings, caplog):
     settings.CSP_REPORTS_PER_MINUTE = 3
-    with caplog.at_level(logging.WARNING, logger="community.csp"):
+    with caplog.at_level(logging.WARNING, logger="community.site.csp"):
         statuses = [
             client.post("/csp-report/", REPORT, content_type="application/json").status_code
             for _ in range(5)
         ]
     assert statuses == [204, 204, 204, 429, 429]
-    assert len([r for r in caplog.records if r.name == "community.csp"]) == 3
+    assert len([r for r in caplog.records if r.name == "community.site.csp"]) == 3
 
 
 @pytest.mark.django_db

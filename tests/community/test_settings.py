@@ -27,7 +27,7 @@ def python(*args, env):
     return subprocess.run(
         [sys.executable, *args],
         cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "community.settings", **env},
+        env={**clean, "DJANGO_SETTINGS_MODULE": "community.site.settings", **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -94,7 +94,7 @@ def test_social_login_is_switched_on_by_environment():
     result = subprocess.run(
         [sys.executable, "-c", script],
         cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "community.settings", **env},
+        env={**clean, "DJANGO_SETTINGS_MODULE": "community.site.settings", **env},
         capture_output=True,
         text=True,
         timeout=60,
@@ -117,7 +117,9 @@ def test_the_wagtail_admin_calls_nobody(client, django_user_model):
 
 def test_the_wsgi_entry_tunes_the_collector_like_the_asgi_one():
     """Both servers run with the same collector settings, so benchmarks compare them fairly."""
-    probe = "import gc, community.wsgi; print(gc.get_threshold()[0], gc.get_freeze_count() > 0)"
+    probe = (
+        "import gc, community.site.wsgi; print(gc.get_threshold()[0], gc.get_freeze_count() > 0)"
+    )
     result = python("-c", probe, env={})
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["50000", "True"]

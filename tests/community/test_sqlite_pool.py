@@ -1,18 +1,18 @@
-"""The SQLite backend's connection reuse (community/db_backends/sqlite3)."""
+"""The SQLite backend's connection reuse (community/site/db_backends/sqlite3)."""
 
 import threading
 
 import pytest
 from django.db import connections
 
-from community.db_backends.sqlite3 import base
+from community.site.db_backends.sqlite3 import base
 
 
 @pytest.fixture
 def database(tmp_path, django_db_blocker):
     """A wrapper of the site's SQLite settings on a file of the test's own."""
     settings = {**connections["default"].settings_dict, "NAME": str(tmp_path / "pool.sqlite3")}
-    if settings["ENGINE"] != "community.db_backends.sqlite3":
+    if settings["ENGINE"] != "community.site.db_backends.sqlite3":
         pytest.skip("the embedded default's backend only")
     wrappers = []
 

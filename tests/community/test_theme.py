@@ -88,7 +88,7 @@ def test_theme_is_rendered_as_custom_properties_with_logo_and_favicon(client):
     row.full_clean()
     row.save()
     page = client.get("/").content.decode()
-    # The <style> carries the response's CSP nonce (community/csp.py).
+    # The <style> carries the response's CSP nonce (community/site/csp.py).
     assert re.search(
         r'<style nonce="[^"]+">'
         r":root\{--brand:#0f6e5a;--brand-dark:#0b5244;--accent:#b4361c\}</style>",

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from community import actions
+from community import actions, invitations
 from community.models import Membership
 
 
@@ -141,7 +141,7 @@ def test_manager_edits_settings_and_invites(
 @pytest.mark.django_db
 def test_invitation_link_signs_up_and_joins(client, communities, staff, mailoutbox):
     invitation = actions.invite(staff, communities["hidden"], email="newbie@example.com")
-    link = reverse("invitation", args=[actions.invitation_token(invitation)])
+    link = reverse("invitation", args=[invitations.invitation_token(invitation)])
     page = client.get(link)
     assert page.status_code == 200 and "Create my account" in page.content.decode()
     response = client.post(
