@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from community import actions as community_actions
 from community.errors import Conflict
 from community.models import Membership
-from forums import actions
+from forums import actions, payloads
 from forums.models import Post, PostRevision, Thread
 
 # Row locks and text rules differ on PostgreSQL: these run there too.
@@ -198,7 +198,7 @@ def test_edit_keeps_history_and_delete_leaves_a_placeholder(forum, capture_event
     assert events[0]["event"] == "post.edited"
     actions.edit_post(forum["moderator"], post, body="moderated")
     deleted = actions.delete_post(forum["other"], post)
-    assert deleted.deleted_at and actions.post_data(deleted)["body"] == ""
+    assert deleted.deleted_at and payloads.post_data(deleted)["body"] == ""
     with pytest.raises(PermissionDenied):
         actions.edit_post(forum["other"], post, body="back")
 

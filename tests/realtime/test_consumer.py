@@ -8,7 +8,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from community import actions
-from community.asgi import application
+from community.site.asgi import application
 from realtime import publish
 from realtime.consumers import session_hash
 from tests.factories import UserFactory
