@@ -151,12 +151,17 @@ def check_participate(user, community):
 # --- Joining and leaving ----------------------------------------------------
 
 
-def can_join(user, community, *, invitation=None):
+def _allowed(check, *args, **kwargs):
+    """A ``can_*`` predicate from its ``check_*``: True unless the check refuses."""
     try:
-        check_join(user, community, invitation=invitation)
+        check(*args, **kwargs)
     except (PermissionDenied, Http404, Conflict):
         return False
     return True
+
+
+def can_join(user, community, *, invitation=None):
+    return _allowed(check_join, user, community, invitation=invitation)
 
 
 def check_join(user, community, *, invitation=None):
@@ -226,6 +231,15 @@ def check_moderate(user, community):
         raise Forbidden(_("Only this community's moderators can do this."))
 
 
+def can_view_moderation(user, community):
+    """The moderation page and the ``moderation:<slug>`` stream (requests, flags, alerts)."""
+    return _allowed(check_view_moderation, user, community)
+
+
+def check_view_moderation(user, community):
+    check_moderate(user, community)
+
+
 def check_manage(user, community):
     check_see_community(user, community)
     if not can_manage(user, community):
@@ -266,6 +280,11 @@ def check_ban(actor, community, target):
         raise Forbidden(_("Only a manager can ban a moderator or a manager."), code="rank")
 
 
+def can_ban(actor, community, target):
+    """For the members page's Ban button: exactly what ``check_ban`` lets through."""
+    return _allowed(check_ban, actor, community, target)
+
+
 def check_unban(actor, community, target):
     check_moderate(actor, community)
     if target.state != State.BANNED:
@@ -289,6 +308,11 @@ def check_set_role(actor, community, target, role):
         raise Forbidden(_("Only site staff can change a manager's role."), code="rank")
 
 
+def can_set_role(actor, community, target, role=None):
+    """For the members page's role selector: what ``check_set_role`` lets through."""
+    return _allowed(check_set_role, actor, community, target, role)
+
+
 def can_view_members(user, community):
     return can_read(user, community)
 
@@ -309,6 +333,16 @@ def can_ask_to_join(user, community):
     if not user.is_authenticated:
         return can_see_community(user, community) and community.join_policy != JoinPolicy.INVITE
     return can_join(user, community)
+
+
+def can_edit_profile(actor, owner):
+    """Change ``owner``'s profile: themselves, and site staff for anyone."""
+    return actor.pk == owner.pk or is_staff(actor)
+
+
+def check_edit_profile(actor, owner):
+    if not can_edit_profile(actor, owner):
+        raise Forbidden(_("You can only edit your own profile."))
 
 
 def can_see_profile_field(viewer, owner, field):
@@ -339,6 +373,18 @@ def check_create_api_token(user):
             _("Only community managers and site staff can create API tokens."),
             code="token_creation_forbidden",
         )
+
+
+def can_issue_api_token(actor, owner):
+    """Issue a token to ``owner`` on the operator's path (``actions.create_api_token``):
+    to oneself, or by site staff to anyone. Members ask through ``check_create_api_token``.
+    """
+    return actor.pk == owner.pk or is_staff(actor)
+
+
+def check_issue_api_token(actor, owner):
+    if not can_issue_api_token(actor, owner):
+        raise Forbidden(_("Only site staff can create tokens for other members."))
 
 
 def can_manage_api_tokens_of(viewer, owner):

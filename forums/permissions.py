@@ -1,18 +1,24 @@
 """What members may do with threads and posts, on top of ``community.permissions``.
 
 Visibility is never decided here: "may read the thread" is "may read its
-community". These rules add who may post, edit, accept, vote and moderate.
+community". These rules add who may post, edit, accept, vote, watch, upload and moderate.
 Same three ways of speaking: ``can_*``, ``check_*`` (raise), and no filters
 of their own (lists narrow with ``community.permissions.filter_readable_communities``).
 """
 
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from community import permissions as community_permissions
 from community.errors import Forbidden
-from forums.models import Thread
+from forums.models import PostImage, Thread
 
 Kind = Thread.Kind
 
@@ -58,16 +64,45 @@ def can_reply(user, thread):
     return _allowed(check_reply, user, thread)
 
 
+@dataclass(frozen=True)
+class PostEditRights:
+    """Whose posts of one thread a user may edit or delete (``post_edit_rights``)."""
+
+    user_id: int | None
+    any: bool = False  # every post: the community's moderators
+    own: bool = False  # their own posts: participants, while the thread is not locked
+
+    def allows(self, author_id, *, deleted=False):
+        """May the post by ``author_id`` (None: a former member) be edited or deleted?"""
+        if deleted:
+            return False
+        return self.any or (self.own and author_id is not None and author_id == self.user_id)
+
+
+def post_edit_rights(user, thread):
+    """The part of ``check_edit_post`` that does not depend on the post.
+
+    The thread page asks it once and then ``allows`` each post's author, so that its
+    Edit and Delete links follow the very rule the action applies, with no query per post.
+    """
+    if not community_permissions.can_participate(user, thread.community):
+        return PostEditRights(user.pk)
+    if can_moderate_thread(user, thread):
+        return PostEditRights(user.pk, any=True)
+    return PostEditRights(user.pk, own=not thread.is_locked)
+
+
 def check_edit_post(user, post):
     thread = post.thread
     community_permissions.check_participate(user, thread.community)
     if post.is_deleted:
         raise Forbidden(_("This post was deleted."), code="deleted")
-    if can_moderate_thread(user, thread):
+    rights = post_edit_rights(user, thread)
+    if rights.any:
         return
     if post.author_id != user.pk:
         raise Forbidden(_("You can only edit your own posts."))
-    if thread.is_locked:
+    if not rights.own:
         raise Forbidden(_("This thread is locked: no more edits."), code="locked")
 
 
@@ -146,3 +181,46 @@ def check_set_idea_status(user, thread):
 
 def check_moderate_thread(user, thread):
     community_permissions.check_moderate(user, thread.community)
+
+
+def check_watch(user, community):
+    """Watch (or stop watching) a thread of ``community``, or the whole community.
+
+    Whoever may read it, signed in, unless banned from it: a ban ends watching even
+    where the community stays readable (``forums.notifications``), and the banned may
+    not start again.
+    """
+    community_permissions.check_read(user, community)
+    if not user.is_authenticated:
+        raise Forbidden(_("Sign in to watch."), code="not_authenticated")
+    membership = community_permissions.membership_of(user, community)
+    if membership is not None and membership.state == community_permissions.State.BANNED:
+        raise Forbidden(_("You are banned from this community."), code="banned")
+
+
+def can_watch(user, community):
+    return _allowed(check_watch, user, community)
+
+
+def can_upload_image(user, community):
+    return _allowed(check_upload_image, user, community)
+
+
+def check_upload_image(user, community):
+    """Upload an image for posts: participants, within ``POST_IMAGES_PER_HOUR`` (staff: no limit).
+
+    The quota is counted here, before the upload is decoded; over it, ``Forbidden``
+    with code ``rate_limited`` (the API answers 429).
+    """
+    community_permissions.check_participate(user, community)
+    if community_permissions.is_staff(user):
+        return
+    limit = settings.POST_IMAGES_PER_HOUR
+    since = timezone.now() - timedelta(hours=1)
+    if PostImage.objects.filter(owner=user, created_at__gte=since).count() >= limit:
+        message = ngettext(
+            "You can upload %(count)d image an hour: please wait a little.",
+            "You can upload %(count)d images an hour: please wait a little.",
+            limit,
+        ) % {"count": limit}
+        raise Forbidden(message, code="rate_limited")

@@ -23,7 +23,7 @@ from community import views as community_views
 from community.errors import Conflict
 from community.forms import apply_errors
 from community.validators import parse_int
-from forums import actions, notifications, permissions, queries
+from forums import actions, notification_mail, payloads, permissions, queries
 from forums.forms import (
     EditForm,
     IdeaStatusForm,
@@ -89,7 +89,7 @@ def thread_list_context(request, community):
 
 
 def community_home(request, slug):
-    """A community's home page with its threads (wired to /c/<slug>/ in community/urls.py)."""
+    """A community's home page with its threads (wired to /c/<slug>/ in community/site/urls.py)."""
     context = community_views.community_context(request, slug)
     if context["can_read"]:
         context.update(thread_list_context(request, context["community"]))
@@ -143,6 +143,7 @@ def thread_detail(request, slug, thread_id):
         "can_participate": can_participate,
         "can_accept": can_accept,
         "can_moderate": can_moderate,
+        "edit_rights": permissions.post_edit_rights(user, thread),
     }
     prepare_posts(posts, thread, user, **rights)
     accepted = thread.accepted_post
@@ -175,11 +176,12 @@ def thread_detail(request, slug, thread_id):
         and permissions.can_vote_poll(user, thread),
         "first_unread_url": first_unread_url(thread, posts, thread.last_read),
         "watching": thread.watching,
+        "can_watch": permissions.can_watch(user, community),
         # For posts that arrive live (static/js/realtime.js): the stream's position at
         # render time, and the blank post they copy, made as the posts above are.
         "stream_last_id": thread.stream_last_id or 0,
         "blank_posts": [blank_post(thread, user, **rights)],
-        "role_labels": {role.value: role.label for role in actions.STAFFING_ROLES},
+        "role_labels": {role.value: role.label for role in payloads.STAFFING_ROLES},
         # The CSRF field of the posts' forms (members only), made once rather than by a
         # {% csrf_token %} in each form of each post.
         "csrf_input": format_html(
@@ -387,11 +389,13 @@ def thread_action(request, slug, thread_id, verb):
 
 @login_required
 def notification_settings(request):
-    current = {kind: notifications.email_setting(request.user, kind) for kind in Notification.Kind}
+    current = {
+        kind: notification_mail.email_setting(request.user, kind) for kind in Notification.Kind
+    }
     form = NotificationSettingsForm(request.POST or None, initial=current)
     if request.method == "POST" and form.is_valid():
         for kind, email in form.cleaned_data.items():
-            notifications.set_email(request.user, kind, email)
+            notification_mail.set_email(request.user, kind, email)
         messages.success(request, _("Your email settings were saved."))
         return redirect("notification_settings")
     return render(request, "forums/notification_settings.html", {"form": form})
@@ -401,14 +405,14 @@ def notification_settings(request):
 def unsubscribe(request, token):
     """One-click unsubscribe from a mail's link: GET asks, POST applies (no login needed)."""
     if request.method == "POST":
-        done = notifications.unsubscribe(token)
+        done = notification_mail.unsubscribe(token)
         return render(
             request,
             "forums/unsubscribe.html",
             {"done": done, "invalid": not done},
             status=200 if done else 400,
         )
-    valid = notifications.unsubscribe_token_is_valid(token)
+    valid = notification_mail.unsubscribe_token_is_valid(token)
     return render(
         request, "forums/unsubscribe.html", {"invalid": not valid}, status=200 if valid else 400
     )

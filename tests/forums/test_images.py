@@ -367,10 +367,23 @@ def test_hourly_quota(client, forum, settings):
 
 
 @pytest.mark.django_db
-def test_staff_have_no_quota(forum, staff, settings):
+def test_staff_have_no_quota(client, forum, staff, settings):
     settings.POST_IMAGES_PER_HOUR = 1
-    for _ in range(2):
-        upload_image(staff, forum["private"], solid("PNG"))
+    uploaded = [upload_image(staff, forum["private"], solid("PNG")) for _ in range(2)]
+    # Past a member's quota: the second image and its file exist.
+    assert PostImage.objects.filter(owner=staff).count() == 2
+    for image in uploaded:
+        assert images.storage().exists(image.path)
+    # The API and the page let them go on too (a member there is refused: test_hourly_quota).
+    client.force_login(staff)
+    response = client.post(f"{API}/communities/support/images", {"file": upload(solid("PNG"))})
+    assert response.status_code == 201
+    assert PostImage.objects.filter(owner=staff, key=response.json()["id"]).exists()
+    page = client.get("/c/support/images/new/")
+    assert page.status_code == 200 and "please wait" not in page.content.decode()
+    response = client.post("/c/support/images/new/", {"file": upload(solid("PNG"))})
+    assert response.status_code == 302
+    assert PostImage.objects.filter(owner=staff).count() == 4
 
 
 # --- The API and the page -------------------------------------------------------------
