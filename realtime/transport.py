@@ -15,9 +15,11 @@ a closing or aborted connection, ``startTLS``, a pull producer), for anything bu
 closing stay Twisted's. Every TCP port daphne listens on is affected (``--port``,
 ``-e tcp:`` and ``-e ssl:``, whose TLS layer is a protocol wrapped around this
 transport and writes ciphertext through it); UNIX sockets are left alone. Off
-with ``REALTIME_DIRECT_WRITE=false``.
+with ``REALTIME_DIRECT_WRITE=false``. It reads Twisted's private write state:
+Twisted is pinned to the series it was tested with (pyproject.toml), and
+tests/realtime/test_transport_internals.py says what changed before a new one is let in.
 
-``install()`` is called by ``community.asgi`` at import, before daphne listens.
+``install()`` is called by ``community.site.asgi`` at import, before daphne listens.
 
 ``defer_autobahn_formatting()`` is the other fix here, always applied: autobahn
 pretty-prints its whole configuration (about 35 settings) for a debug message on
