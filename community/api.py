@@ -163,11 +163,13 @@ def community_out(request, community):
     }
 
 
-def membership_out(membership, shown=None):
+def membership_out(request, membership, shown=None):
     """A membership, with what other apps add to members (``community.facets``), loaded
     for the whole page in ``shown`` (or here, for one)."""
     if shown is None:
-        shown = facets.load([membership.user_id], community=membership.community)
+        shown = facets.load(
+            [membership.user_id], viewer=request.user, community=membership.community
+        )
     return {
         "community": membership.community.slug,
         "username": membership.user.username,
@@ -248,7 +250,7 @@ def update_community(request, slug: Slug, payload: CommunityPatch):
 def join(request, slug: Slug):
     """Join per the community's policy: active at once, pending approval, or by invitation."""
     community, invitation = queries.community_to_join(request.user, slug)
-    return membership_out(actions.join(request.user, community, invitation=invitation))
+    return membership_out(request, actions.join(request.user, community, invitation=invitation))
 
 
 @router.post("/communities/{slug}/leave", response=LeaveOut)
@@ -280,9 +282,9 @@ def list_members(
     rows, next_cursor = queries.members(
         community, after=cursor, limit=limit, state=state, role=role, prefix=q
     )
-    shown = facets.load([m.user_id for m in rows], community=community)
+    shown = facets.load([m.user_id for m in rows], viewer=request.user, community=community)
     return {
-        "items": [membership_out(m, shown) for m in rows],
+        "items": [membership_out(request, m, shown) for m in rows],
         "next": str(next_cursor) if next_cursor else None,
     }
 
@@ -297,7 +299,7 @@ def get_member(request, slug: Slug, username: Username):
         user__username=username,
         state=Membership.State.ACTIVE,
     )
-    return membership_out(membership)
+    return membership_out(request, membership)
 
 
 @router.patch("/communities/{slug}/members/{username}", response=MembershipOut)
@@ -316,7 +318,7 @@ def update_member(request, slug: Slug, username: Username, payload: MemberPatch)
     membership = Membership.objects.select_related("user__profile", "community").get(
         pk=membership.pk
     )
-    return membership_out(membership)
+    return membership_out(request, membership)
 
 
 @router.delete("/communities/{slug}/members/{username}", response=LeaveOut)
@@ -384,5 +386,5 @@ def get_profile(request, username: Username):
             }
             for m in member.visible_memberships
         ],
-        **facets.load([member]).for_user(member.pk),
+        **facets.load([member], viewer=request.user).for_user(member.pk),
     }

@@ -9,16 +9,13 @@ class CommunityConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from community import activity, receivers, sites, streams, verbs  # noqa: F401
-
-        activity.declare(*verbs.VERBS)
-
-        # Sent for each app in INSTALLED_APPS order: for community, after the sites app
-        # has created its "example.com" row.
-        post_migrate.connect(sites.sync_site, sender=self, dispatch_uid="community.sync_site")
-
+        from community import activity, receivers, sites, streams, verbs  # noqa: F401  (connect receivers, streams)
         from community.apitools import register_router
 
+        activity.declare(*verbs.VERBS)
         # Mounted under /api/v1/ by the site, imported only then.
         register_router("community.api.router")
         register_router("community.api_tokens.router")
+        # Sent for each app in INSTALLED_APPS order: for community, after the sites app
+        # has created its "example.com" row.
+        post_migrate.connect(sites.sync_site, sender=self, dispatch_uid="community.sync_site")

@@ -9,23 +9,30 @@ import the apps built on it, so they register their facets from ``ready()``,
 as they register unread counters (``community.unread``).
 """
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.html import format_html_join
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Facet:
-    """``load(user_ids, community)`` returns ``{user_id: value}`` for the members it knows
-    about (``community`` is the one the page or response is about, or None); the others
-    get ``empty()``. ``html(value)``, if given, renders the value on the author line
-    (HTML-safe: build it with ``format_html``). ``on_authors=False`` keeps a facet to
-    the member payloads, off post authors and author lines."""
+    """``load(user_ids, community, viewer)`` returns ``{user_id: value}`` for the members it
+    knows about; the others get ``empty()``. ``community`` is the one the page or response
+    is about, or None (a profile). ``viewer`` is who will see the values: a facet about
+    several communities shows only those the viewer may read
+    (``community.permissions.filter_readable_communities``); None means whoever may read
+    ``community`` (a live event goes to everyone on its stream). ``html(value)``, if
+    given, renders the value on the author line (HTML-safe: build it with
+    ``format_html``). ``on_authors=False`` keeps a facet to the member payloads, off post
+    authors and author lines."""
 
     key: str
-    load: Callable[[list[int], Any], Mapping[int, Any]]
+    load: Callable[[list[int], Any, Any], Mapping[int, Any]]
     empty: Callable[[], Any] = dict
     html: Callable[[Any], str] | None = None
     on_authors: bool = True
@@ -33,9 +40,29 @@ class Facet:
 
 _facets: dict[str, Facet] = {}
 
+# Keys the member payloads already carry: a facet may not replace them.
+RESERVED = frozenset(
+    {
+        "username",
+        "display_name",
+        "avatar",
+        "avatar_url",
+        "role",
+        "state",
+        "community",
+        "communities",
+        "joined_at",
+        "bio",
+        "fields",
+        "line_html",
+    }
+)
+
 
 def register(facet):
     """Add a facet. Call once per key, from AppConfig.ready()."""
+    if facet.key in RESERVED:
+        raise ValueError(f"Member facet {facet.key!r} would replace a key members carry.")
     if facet.key in _facets and _facets[facet.key] != facet:
         raise ValueError(f"Member facet {facet.key!r} is already registered.")
     _facets[facet.key] = facet
@@ -74,14 +101,22 @@ class Loaded(dict):
         return format_html_join("", "{}", parts)
 
 
-def load(users: Iterable, *, community=None, authors=False) -> Loaded:
-    """The facets of ``users`` (users or user ids), one loader call per facet;
-    ``authors=True``: only those shown with post authors."""
+def load(users: Iterable, *, viewer, community=None, authors=False) -> Loaded:
+    """The facets of ``users`` (users or user ids) as ``viewer`` may see them, one loader
+    call per facet; ``authors=True``: only those shown with post authors.
+
+    A loader that fails is logged and its facet shown empty: another app's bug must not
+    fail the page, the response, or the reply whose live event this is.
+    """
     chosen = [facet for facet in _facets.values() if facet.on_authors or not authors]
     ids = list(dict.fromkeys(getattr(user, "pk", user) for user in users if user is not None))
     loaded = Loaded({user_id: {} for user_id in ids}, chosen)
     for facet in chosen:
-        values = facet.load(ids, community) if ids else {}
+        try:
+            values = facet.load(ids, community, viewer) if ids else {}
+        except Exception:
+            logger.exception("Member facet %r failed to load", facet.key)
+            values = {}
         for user_id in ids:
             value = values.get(user_id)
             loaded[user_id][facet.key] = facet.empty() if value is None else value

@@ -238,7 +238,7 @@ def list_posts(
     """Posts in order; pass the last id you have as ``after`` to get what came since."""
     thread = queries.thread_for(request.user, thread_id)
     rows, next_after = queries.posts(thread, after=after, limit=limit)
-    return {"items": payloads.posts_data(rows, thread.community), "next": next_after}
+    return {"items": payloads.posts_data(rows, thread.community, request.user), "next": next_after}
 
 
 @router.post("/threads/{int:thread_id}/posts", response={201: PostOut, 200: PostOut})
@@ -253,25 +253,25 @@ def reply(request, thread_id: ThreadId, payload: ReplyIn):
     post = actions.reply(
         request.user, thread, body=payload.body, reply_to=reply_to, client_id=payload.client_id
     )
-    return Status(200 if getattr(post, "replayed", False) else 201, _post_out(post))
+    return Status(200 if getattr(post, "replayed", False) else 201, _post_out(request, post))
 
 
 @router.patch("/posts/{int:post_id}", response=PostOut)
 def edit_post(request, post_id: PostId, payload: EditIn):
     """Edit a post; the earlier version is kept in its history."""
     post = queries.post_for(request.user, post_id)
-    return _post_out(actions.edit_post(request.user, post, body=payload.body))
+    return _post_out(request, actions.edit_post(request.user, post, body=payload.body))
 
 
 @router.delete("/posts/{int:post_id}", response=PostOut)
 def delete_post(request, post_id: PostId):
     """Remove a post: a placeholder stays in the thread."""
     post = queries.post_for(request.user, post_id)
-    return _post_out(actions.delete_post(request.user, post))
+    return _post_out(request, actions.delete_post(request.user, post))
 
 
-def _post_out(post):
-    [data] = payloads.posts_data([post], post.thread.community)
+def _post_out(request, post):
+    [data] = payloads.posts_data([post], post.thread.community, request.user)
     return data
 
 

@@ -105,11 +105,12 @@ def post_created(post_id):
     return _deliver(recipients, thread=thread, post=post, actor=post.author)
 
 
-def answer_accepted(thread_id, actor_id):
+def answer_accepted(thread_id, post_id, actor_id):
+    """Tell the author of ``post_id`` it was accepted, if it still is when this runs."""
     thread = (
         Thread.objects.select_related("community", "accepted_post").filter(pk=thread_id).first()
     )
-    if thread is None or thread.accepted_post is None or not thread.accepted_post.author_id:
+    if thread is None or thread.accepted_post_id != post_id or not thread.accepted_post.author_id:
         return []
     actor = User.objects.filter(pk=actor_id).first()
     return _deliver(

@@ -53,9 +53,10 @@ def poll_data(poll, options, my_votes):
     }
 
 
-def posts_data(posts, community):
+def posts_data(posts, community, viewer):
     """``post_data`` of each post of ``community``, their authors' facets loaded at once."""
-    shown = facets.load([post.author_id for post in posts], community=community, authors=True)
+    authors = [post.author_id for post in posts]
+    shown = facets.load(authors, viewer=viewer, community=community, authors=True)
     return [post_data(post, shown) for post in posts]
 
 

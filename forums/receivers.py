@@ -18,7 +18,7 @@ def notify_post(entry):
 
 
 def notify_accepted(entry):
-    return len(notifications.answer_accepted(entry.data["thread"], entry.actor_id))
+    return len(notifications.answer_accepted(entry.data["thread"], entry.object_id, entry.actor_id))
 
 
 def notify_idea_status(entry):

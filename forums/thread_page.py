@@ -106,9 +106,8 @@ def prepare_posts(posts, thread, user, *, can_participate, can_accept, can_moder
     now = timezone.now()  # one "now" for the whole page's relative dates
     avatars = Profile._meta.get_field("avatar").storage
     # What other apps add to the author line (community.facets), loaded at once.
-    shown = facets.load(
-        {post["author_id"] for post in posts}, community=thread.community, authors=True
-    )
+    authors = {post["author_id"] for post in posts}
+    shown = facets.load(authors, viewer=user, community=thread.community, authors=True)
     bylines, reactions = {}, {}
     for post in posts:
         pk, author_id = post["id"], post["author_id"]

@@ -4,7 +4,8 @@ Every change to communities, memberships, invitations, profiles and API
 tokens goes through one of these functions. Each asks ``community.permissions``
 whether the actor may do it (raising ``PermissionDenied``/``Http404`` with a
 clear message), validates and writes inside one transaction, records the
-activity, and on commit publishes the real-time event and the domain signal.
+activity, and on commit publishes the real-time event; the activity entry is then
+delivered to the receivers other apps connected (``community.activity``).
 Views, the API, consumers, commands and tests call them as ``actions.join(...)``
 (re-exported here); nothing else saves these models.
 

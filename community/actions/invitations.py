@@ -31,12 +31,15 @@ def invite(actor, community, *, email):
         raise ValidationError({"email": _("Enter a valid email address.")}) from None
     permissions.check_invite(actor, community)
     with transaction.atomic():
-        Invitation.objects.filter(
+        replaced = Invitation.objects.select_for_update().filter(
             community=community,
             email__iexact=email,
             accepted_at__isnull=True,
             revoked_at__isnull=True,
-        ).update(revoked_at=timezone.now(), nonce="")
+        )
+        for earlier in replaced:  # each withdrawn link is an entry of its own
+            activity.record("invitation.revoked", actor=actor, community=community, obj=earlier)
+        replaced.update(revoked_at=timezone.now(), nonce="")
         invitation = Invitation.objects.create(
             community=community,
             email=email,

@@ -1,7 +1,7 @@
 """Joining, leaving and moderating memberships: request, approve, refuse, remove, ban, roles.
 
 Each change runs in ``_membership_change`` (the community's row locked) and
-ends with ``_announce`` or ``_announce_removed`` (count, events, signal).
+ends with ``_announce`` or ``_announce_removed`` (count, events, streams re-checked).
 """
 
 from django.core.exceptions import ValidationError

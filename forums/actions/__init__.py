@@ -14,7 +14,7 @@ here).
 - ``polls``: vote_poll
 - ``reading``: mark_read, watch
 - ``uploads``: upload_image
-- ``_common``: row locks, retried submissions, events and notification jobs they share
+- ``_common``: row locks, retried submissions and the events they share
 
 Payload shapes are in ``forums.payloads``, input cleaners in ``forums.validation``.
 """

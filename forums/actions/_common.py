@@ -37,7 +37,10 @@ def _publish_post(post, event):
         data["author"].update(_author_standing(post))
         # What other apps show with an author (community.facets): their keys, and the
         # author line's fragments, rendered here as the thread page renders them.
-        shown = facets.load([post.author_id], community=post.thread.community, authors=True)
+        # viewer None: whoever may read the community (everyone on the thread's stream).
+        shown = facets.load(
+            [post.author_id], viewer=None, community=post.thread.community, authors=True
+        )
         data["author"].update(shown.for_user(post.author_id))
         line = shown.html(post.author_id)
         if line:

@@ -132,11 +132,14 @@ def delete_post(actor, post):
     """Remove a post (soft: a placeholder stays, the history is kept for moderators)."""
     permissions.check_delete_post(actor, post)
     with transaction.atomic():
+        # The thread first, as every verb takes them: deleting its accepted answer changes
+        # it, and an answer accepted meanwhile must not be cleared (nor deadlock with it).
+        thread = _locked_thread(post.thread)
         post = _locked_post(post)
+        post.thread = thread
         permissions.check_delete_post(actor, post)
         post.deleted_at = timezone.now()
         post.save(update_fields=["deleted_at"])
-        thread = post.thread
         about = {"community": thread.community, "obj": post, "target_user": post.author_id}
         if thread.accepted_post_id == post.pk:
             thread.accepted_post = None

@@ -37,7 +37,7 @@ def tell_the_member(entry):
     )
 
 
-def load(user_ids, community):
+def load(user_ids, community, viewer):
     """One query for every member shown: how many kudos each received."""
     rows = (
         Activity.objects.filter(verb="kudos.given", target_user_id__in=user_ids)

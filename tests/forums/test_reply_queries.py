@@ -95,7 +95,7 @@ REPLY = [
 def facet_queries(user, community):
     """What the member facets registered by the installed apps cost for one post author."""
     with CaptureQueriesContext(connection) as captured:
-        facets.load([user.pk], community=community, authors=True)
+        facets.load([user.pk], viewer=None, community=community, authors=True)
     return [label(query["sql"]) for query in captured]
 
 
