@@ -21,3 +21,10 @@ STORAGES = {
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 WHITENOISE_AUTOREFRESH = True
+
+# The SQLite test database in memory, as Django makes it when no name is given: said
+# explicitly because pytest-django, giving each xdist worker a database of its own,
+# recognises SQLite by Django's own backend path, not by ours (it would make a file name
+# out of the live database's path).
+if DATABASES["default"]["ENGINE"].endswith(".sqlite3"):  # noqa: F405
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = ":memory:"  # noqa: F405
