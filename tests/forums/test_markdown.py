@@ -699,7 +699,10 @@ def test_nesting_is_limited():
 
 
 # Performance: rendering happens on every write, so input must not make it slow. These are
-# guards against super-linear behaviour, measured as the best of three runs.
+# guards against super-linear behaviour, measured as the best of three runs. The bounds
+# leave room for a busy machine (CI runs two test processes on two cores): a super-linear
+# parser takes many seconds on 30,000 characters, far past them, while the slowest linear
+# inputs here take up to 0.13 s (FAST) and 0.9 s (HEAVY) on a quiet machine.
 
 SIZE = 30_000
 FAST = {
@@ -724,9 +727,9 @@ FAST = {
     "url and parentheses": "http://a.example/" + ")" * SIZE,
     "reference definitions": "[a]: " * (SIZE // 5),
 }
-# Dense markup that stays linear but costs markdown-it-py up to ~10 microseconds per character
-# (100-400 ms here): a separate, wider guard, still far below what a super-linear parser takes
-# on 30,000 characters (seconds). Capping the length of a post is the caller's job.
+# Dense markup that stays linear but costs markdown-it-py up to ~30 microseconds per character
+# (100-900 ms here): a separate, wider guard, still far below what a super-linear parser takes
+# on 30,000 characters (tens of seconds). Capping the length of a post is the caller's job.
 HEAVY = {
     "image openers": "![" * (SIZE // 2),
     "unclosed link labels": "[a" * (SIZE // 2) + "](b)",
@@ -750,12 +753,12 @@ def best_time(source):
 
 @pytest.mark.parametrize("source", FAST.values(), ids=FAST.keys())
 def test_pathological_input_renders_fast(source):
-    assert best_time(source) < 0.2
+    assert best_time(source) < 0.5
 
 
 @pytest.mark.parametrize("source", HEAVY.values(), ids=HEAVY.keys())
 def test_heavy_input_renders_in_linear_time(source):
-    assert best_time(source) < 1.0
+    assert best_time(source) < 3.0
 
 
 def test_extract_mentions_is_fast_on_pathological_input():
