@@ -151,7 +151,7 @@ def check_participate(user, community):
 # --- Joining and leaving ----------------------------------------------------
 
 
-def _allowed(check, *args, **kwargs):
+def allowed(check, *args, **kwargs):
     """A ``can_*`` predicate from its ``check_*``: True unless the check refuses."""
     try:
         check(*args, **kwargs)
@@ -161,7 +161,7 @@ def _allowed(check, *args, **kwargs):
 
 
 def can_join(user, community, *, invitation=None):
-    return _allowed(check_join, user, community, invitation=invitation)
+    return allowed(check_join, user, community, invitation=invitation)
 
 
 def check_join(user, community, *, invitation=None):
@@ -233,7 +233,7 @@ def check_moderate(user, community):
 
 def can_view_moderation(user, community):
     """The moderation page and the ``moderation:<slug>`` stream (requests, flags, alerts)."""
-    return _allowed(check_view_moderation, user, community)
+    return allowed(check_view_moderation, user, community)
 
 
 def check_view_moderation(user, community):
@@ -282,7 +282,7 @@ def check_ban(actor, community, target):
 
 def can_ban(actor, community, target):
     """For the members page's Ban button: exactly what ``check_ban`` lets through."""
-    return _allowed(check_ban, actor, community, target)
+    return allowed(check_ban, actor, community, target)
 
 
 def check_unban(actor, community, target):
@@ -310,7 +310,7 @@ def check_set_role(actor, community, target, role):
 
 def can_set_role(actor, community, target, role=None):
     """For the members page's role selector: what ``check_set_role`` lets through."""
-    return _allowed(check_set_role, actor, community, target, role)
+    return allowed(check_set_role, actor, community, target, role)
 
 
 def can_view_members(user, community):

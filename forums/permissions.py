@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -21,15 +19,6 @@ from community.errors import Forbidden
 from forums.models import PostImage, Thread
 
 Kind = Thread.Kind
-
-
-def _allowed(check, *args):
-    """A ``can_*`` predicate from its ``check_*``: True unless the check refuses."""
-    try:
-        check(*args)
-    except (PermissionDenied, Http404):
-        return False
-    return True
 
 
 def can_create_thread(user, community, kind):
@@ -61,7 +50,7 @@ def check_reply(user, thread):
 
 
 def can_reply(user, thread):
-    return _allowed(check_reply, user, thread)
+    return community_permissions.allowed(check_reply, user, thread)
 
 
 @dataclass(frozen=True)
@@ -107,7 +96,7 @@ def check_edit_post(user, post):
 
 
 def can_edit_post(user, post):
-    return _allowed(check_edit_post, user, post)
+    return community_permissions.allowed(check_edit_post, user, post)
 
 
 def check_delete_post(user, post):
@@ -145,7 +134,7 @@ def check_accept(user, thread, post=None):
 
 
 def can_accept(user, thread):
-    return _allowed(check_accept, user, thread)
+    return community_permissions.allowed(check_accept, user, thread)
 
 
 def check_vote(user, thread):
@@ -163,7 +152,7 @@ def check_vote_poll(user, thread):
 
 
 def can_vote_poll(user, thread):
-    return _allowed(check_vote_poll, user, thread)
+    return community_permissions.allowed(check_vote_poll, user, thread)
 
 
 def can_set_idea_status(user, thread):
@@ -199,11 +188,11 @@ def check_watch(user, community):
 
 
 def can_watch(user, community):
-    return _allowed(check_watch, user, community)
+    return community_permissions.allowed(check_watch, user, community)
 
 
 def can_upload_image(user, community):
-    return _allowed(check_upload_image, user, community)
+    return community_permissions.allowed(check_upload_image, user, community)
 
 
 def check_upload_image(user, community):
