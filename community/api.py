@@ -61,8 +61,8 @@ class CommunityPatch(Schema):
 
 
 class MembershipOut(Extensible):
-    """Other apps add keys to members (``community.facets``): ``level`` and ``badges`` are
-    the badges app's, empty until it fills them."""
+    """Other apps add keys to members (``community.facets``): ``level`` (in this community:
+    ``{name, rank, points, next}``) and ``badges`` are the badges app's, empty without it."""
 
     community: str
     username: str
@@ -70,7 +70,7 @@ class MembershipOut(Extensible):
     role: str
     state: str
     joined_at: datetime | None
-    level: int | None = None
+    level: dict | None = None
     badges: list = []
 
 
@@ -128,8 +128,9 @@ class MeOut(Schema):
 
 
 class MemberOut(Extensible):
-    """Other apps add keys to members (``community.facets``): ``badges``, ``levels`` and
-    ``endorsements`` are the badges app's, empty until it fills them."""
+    """Other apps add keys to members (``community.facets``): ``badges``, ``levels``,
+    ``endorsements``, ``title`` and ``featured_badges`` are the badges app's, empty
+    without it."""
 
     username: str
     display_name: str
@@ -141,6 +142,8 @@ class MemberOut(Extensible):
     badges: list = []
     levels: dict = {}
     endorsements: list = []
+    title: dict | None = None
+    featured_badges: list = []
 
 
 # --- Shaping ------------------------------------------------------------------

@@ -29,13 +29,37 @@ class Facet:
     ``community`` (a live event goes to everyone on its stream). ``html(value)``, if
     given, renders the value on the author line (HTML-safe: build it with
     ``format_html``). ``on_authors=False`` keeps a facet to the member payloads, off post
-    authors and author lines."""
+    authors and author lines.
+
+    One query can serve several keys: a facet with ``keys`` names a group, not a key;
+    ``load`` returns ``{user_id: {key: value}}``, ``empty()`` the dict of every key's
+    empty value, and ``html`` gets that dict. The thread page's author line costs one
+    query per facet, so what it shows together is best loaded together."""
 
     key: str
     load: Callable[[list[int], Any, Any], Mapping[int, Any]]
     empty: Callable[[], Any] = dict
     html: Callable[[Any], str] | None = None
     on_authors: bool = True
+    keys: tuple[str, ...] = ()
+
+    @property
+    def provides(self):
+        """The payload keys this facet fills."""
+        return self.keys or (self.key,)
+
+    def value(self, values):
+        """What ``html`` renders, from one member's loaded values."""
+        if self.keys:
+            return {key: values[key] for key in self.keys}
+        return values[self.key]
+
+    def shows(self, values):
+        """Whether the author line shows this facet: a group, when any of its keys has a value."""
+        return any(values[key] for key in self.provides)
+
+    def empties(self):
+        return self.empty() if self.keys else {self.key: self.empty()}
 
 
 _facets: dict[str, Facet] = {}
@@ -61,8 +85,12 @@ RESERVED = frozenset(
 
 def register(facet):
     """Add a facet. Call once per key, from AppConfig.ready()."""
-    if facet.key in RESERVED:
-        raise ValueError(f"Member facet {facet.key!r} would replace a key members carry.")
+    for key in facet.provides:
+        if key in RESERVED:
+            raise ValueError(f"Member facet {key!r} would replace a key members carry.")
+        taken = [other.key for other in _facets.values() if key in other.provides]
+        if taken and _facets.get(facet.key) != facet:
+            raise ValueError(f"Member facet {key!r} is already registered.")
     if facet.key in _facets and _facets[facet.key] != facet:
         raise ValueError(f"Member facet {facet.key!r} is already registered.")
     _facets[facet.key] = facet
@@ -74,7 +102,8 @@ def unregister(key):
 
 
 def names():
-    return list(_facets)
+    """Every payload key the registered facets fill."""
+    return [key for facet in _facets.values() for key in facet.provides]
 
 
 class Loaded(dict):
@@ -88,15 +117,15 @@ class Loaded(dict):
     def for_user(self, user_id):
         values = self.get(user_id)
         if values is None:
-            return {facet.key: facet.empty() for facet in self.facets}
+            return {key: value for facet in self.facets for key, value in facet.empties().items()}
         return values
 
     def html(self, user_id):
         values = self.for_user(user_id)
         parts = [
-            (facet.html(values[facet.key]),)
+            (facet.html(facet.value(values)),)
             for facet in self.facets
-            if facet.html is not None and values[facet.key]
+            if facet.html is not None and facet.shows(values)
         ]
         return format_html_join("", "{}", parts)
 
@@ -119,5 +148,9 @@ def load(users: Iterable, *, viewer, community=None, authors=False) -> Loaded:
             values = {}
         for user_id in ids:
             value = values.get(user_id)
-            loaded[user_id][facet.key] = facet.empty() if value is None else value
+            if facet.keys:
+                loaded[user_id].update(facet.empties())
+                loaded[user_id].update(value or {})
+            else:
+                loaded[user_id][facet.key] = facet.empty() if value is None else value
     return loaded

@@ -395,3 +395,40 @@ def can_manage_api_tokens_of(viewer, owner):
 def check_manage_api_tokens_of(viewer, owner):
     if not can_manage_api_tokens_of(viewer, owner):
         raise Forbidden(_("Only site staff can see or revoke other members' tokens."))
+
+
+# --- Social value (the badges app's objects build on these) -------------------
+
+
+def check_manage_badges(user, community=None):
+    """Create, preview and enable badges, grant and revoke them by hand, set the levels
+    and the qualities to endorse: a community's managers for their community, site
+    staff for site-wide badges."""
+    if community is None:
+        if not is_staff(user):
+            raise Forbidden(_("Only site staff can manage site-wide badges."))
+        return
+    check_manage(user, community)
+
+
+def can_manage_badges(user, community=None):
+    return allowed(check_manage_badges, user, community)
+
+
+def check_endorse(actor, community, target):
+    """Endorse a member's quality: both active members of the community, never oneself."""
+    check_see_community(actor, community)
+    if not actor.is_authenticated:
+        raise Forbidden(_("Sign in to take part."), code="not_authenticated")
+    if target.pk == actor.pk:
+        raise Forbidden(_("You cannot endorse yourself."), code="self_endorsement")
+    if _active(actor, community) is None:
+        raise Forbidden(_("Only members of this community can endorse."), code="not_a_member")
+    if _active(target, community) is None:
+        raise Forbidden(
+            _("You can only endorse members of a community you share."), code="not_co_member"
+        )
+
+
+def can_endorse(actor, community, target):
+    return allowed(check_endorse, actor, community, target)
