@@ -250,7 +250,8 @@ def test_me(client, world):
     assert response.status_code == 200
     assert data["username"] == world["member"].username
     assert {m["community"] for m in data["memberships"]} == {"club", "ideas", "support"}
-    assert data["unread"] == {"threads": 0, "notifications": 0}
+    # "achievements": the badges app's notices (badges, levels, endorsements).
+    assert data["unread"] == {"threads": 0, "notifications": 0, "achievements": 0}
 
 
 @pytest.mark.django_db
@@ -374,9 +375,12 @@ def test_list_queries_do_not_grow(client, staff, make_community, make_user, add_
     with CaptureQueriesContext(connection) as members_queries:
         _response, data = call(client, "get", f"/communities/{community.slug}/members", auth)
     assert len(data["items"]) == 2 + extra
-    # Fixed whatever the size: auth (token + throttle-free), then the list's own queries.
+    # Fixed whatever the size: auth (token + throttle-free), then the list's own queries,
+    # then the badges app's member facets: the author group (level, title...) and the
+    # profile group (levels, badges, endorsements), one query each, and the two lookups
+    # of the ladders they read (cached afterwards).
     assert len(communities_queries) == 3, [q["sql"] for q in communities_queries]
-    assert len(members_queries) == 4, [q["sql"] for q in members_queries]
+    assert len(members_queries) == 10, [q["sql"] for q in members_queries]
 
 
 @pytest.mark.django_db

@@ -23,6 +23,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver
 from PIL import Image
 
+from badges import actions as badge_actions
 from community import actions as community_actions
 from community.views import MEMBER_VERBS
 from forums import actions
@@ -36,6 +37,7 @@ PAGE_KINDS = {
     "notification_id": "notification",
     "key": "image",
     "username": "member",
+    "badge": "badge",
 }
 # ... and of an API operation.
 API_KINDS = {
@@ -44,6 +46,8 @@ API_KINDS = {
     "post_id": "post",
     "username": "member",
     "token": "api_token",
+    "badge": "badge",
+    "quality": "quality",
 }
 # Parameters that name no stored object, and why they cannot tell hidden from missing.
 NOT_IDS = {
@@ -75,6 +79,8 @@ MISSING = {
     "image": "0" * 32,
     "member": "nobody-here",
     "api_token": 987_654_324,
+    "badge": "no-such-badge",
+    "quality": "no-such-quality",
 }
 METHODS = ["GET", "POST"]  # what a page route is asked with (each view decides what it accepts)
 CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -196,7 +202,7 @@ def api_request(schema, operation):
 
 
 @pytest.fixture
-def world(make_community, make_user, add_member, settings, tmp_path):
+def world(make_community, make_user, add_member, settings, tmp_path, staff):
     settings.POST_IMAGES_ROOT = tmp_path / "post-images"
     public = make_community("open-square", visibility="public", kind="ideas")
     hidden = make_community("back-room", visibility="hidden", join_policy="invite", kind="ideas")
@@ -218,6 +224,13 @@ def world(make_community, make_user, add_member, settings, tmp_path):
         user=member, kind=Notification.Kind.REPLY, actor=banned, thread=thread, post=post
     )
     member_token, _key = community_actions.create_api_token(member, member, name="theirs")
+    # Badges of each community (enabled: known to its readers), and their qualities.
+    hidden_badge, open_badge = (
+        badge_actions.create_badge(
+            staff, community=c, name=f"{c.slug} badge", mode="manual", enabled=True
+        )
+        for c in (hidden, public)
+    )
     hidden_values = {
         "community": hidden.slug,
         "thread": thread.pk,
@@ -226,6 +239,8 @@ def world(make_community, make_user, add_member, settings, tmp_path):
         "image": image.key,
         "member": gone.username,
         "api_token": member_token.pk,
+        "badge": hidden_badge.slug,
+        "quality": "helpful",
     }
     # What each kind is when the viewer may see it: the context of a route's other parameters.
     visible_values = {
@@ -236,6 +251,8 @@ def world(make_community, make_user, add_member, settings, tmp_path):
         "image": image.key,
         "member": member.username,
         "api_token": member_token.pk,
+        "badge": open_badge.slug,
+        "quality": "helpful",
     }
     viewers = {"anonymous": None, "outsider": outsider, "banned ex-member": banned}
     tokens = {

@@ -100,13 +100,16 @@ def facet_queries(user, community):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("earlier_replies", [0, 10])
+@pytest.mark.parametrize("earlier_replies", [1, 10])
 def test_a_reply_costs_a_fixed_number_of_queries(
     conversation, earlier_replies, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     author, member = conversation["author"], conversation["member"]
-    for number in range(earlier_replies):
-        actions.reply(author, conversation["thread"], body=f"Still waiting ({number}).")
+    # Earlier replies, their receivers run: what those keep in the cache is warm, as on a
+    # site that has been running (other apps' receivers: community.activity).
+    with django_capture_on_commit_callbacks(execute=True):
+        for number in range(earlier_replies):
+            actions.reply(author, conversation["thread"], body=f"Still waiting ({number}).")
     thread = queries.thread_for(member, conversation["thread"].pk)
     # The live post.created shows its author's facets (community.facets), loaded in it.
     at = REPLY.index("UPDATE forums_thread") + 1
