@@ -8,6 +8,7 @@ from django.test.utils import override_settings
 
 from community import actions, permissions, theme
 from community.models import Community, Membership, ProfileField, User
+from community.site import demo_social
 
 DEMO_PASSWORD = "demo-community-2026"
 
@@ -119,9 +120,14 @@ class Command(BaseCommand):
                     if permissions.membership_of(user, community) is None:
                         actions.join(user, community)
             self._conversations(people)
+            demo_social.seed(admin, people)
             theme.seed_velora()  # the brand's colours, logo and icon
+        # Badges enabled above are awarded once that transaction commits.
+        demo_social.showcase_earned(people)
         self.stdout.write(
-            self.style.SUCCESS("Demo brand ready: Velora, with 3 communities and their threads.")
+            self.style.SUCCESS(
+                "Demo brand ready: Velora, with 3 communities, their threads, badges and levels."
+            )
         )
         self.stdout.write(f"Every account's password: {DEMO_PASSWORD}")
         for username, email, name, _lang, staff in PEOPLE:
