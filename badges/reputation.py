@@ -353,7 +353,12 @@ def next_steps(user, community):
     standing = standing_of(user, community)
     if standing["next"] is None:
         return []
-    missing = standing["next"]["points_needed"]
+    return ways_to(standing["next"]["points_needed"])
+
+
+def ways_to(missing):
+    """The ways to earn ``missing`` points, fastest first, each with how many of it alone
+    would be enough (no query: the same ways everywhere)."""
     steps = []
     for reason, label in _ways():
         points = POINTS[reason]

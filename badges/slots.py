@@ -13,7 +13,6 @@ Everything about a community is shown only to viewers who may read it
 number of badges, communities and endorsements.
 """
 
-import math
 from itertools import groupby
 
 from django.db.models import Count
@@ -26,7 +25,7 @@ from badges import facets, notices, qualities, reputation, visibility
 from badges.forms import EndorseForm
 from badges.models import Award, Endorsement, Notice, Quality, Showcase
 from community import permissions
-from community.models import Activity, Community, Membership
+from community.models import Activity, Membership
 from forums.models import Post
 
 TIMELINE_LENGTH = 30
@@ -46,20 +45,10 @@ def _awards(member, viewer, is_self):
 def _expertise(member, readable, is_self):
     """Each readable community's level, with the ways to the next one for the member."""
     rows = facets.level_rows([member.pk], readable).get(member.pk, [])
-    ways = None
     for row in rows:
         following = row["standing"]["next"]
-        row["steps"] = []
-        if not is_self or following is None:
-            continue
-        if ways is None:
-            # The ways to earn points are the same everywhere: asked once, not per community.
-            community = Community(pk=row["community_id"])  # next_steps reads its pk alone
-            ways = reputation.next_steps(member, community)
-        missing = following["points_needed"]
-        row["steps"] = [
-            {**way, "count": math.ceil(missing / way["points"])} for way in ways if way["points"]
-        ]
+        show = is_self and following is not None
+        row["steps"] = reputation.ways_to(following["points_needed"]) if show else []
     return rows
 
 
