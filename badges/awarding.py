@@ -40,7 +40,7 @@ from badges import catalogue, rules
 from badges.models import Award, Badge, Notice
 from badges.notify import backfill_summary, badge_awarded
 from community import activity
-from community.models import Activity, Profile, User
+from community.models import Activity, Membership, Profile, User
 
 logger = logging.getLogger(__name__)
 
@@ -92,9 +92,18 @@ def _qualifiers(badge, user_ids=None, *, new_only=True):
             "WHERE held.badge_id = %s AND held.user_id = q.user_id)"
         )
         sql_params = [*sql_params, badge.pk]
+    member = ""
+    if community is not None:
+        # A community's badge goes to its active members only: someone who left (or was
+        # banned) is not told about a community they may no longer read.
+        member = (
+            f" AND EXISTS (SELECT 1 FROM {_table(Membership)} m "  # noqa: S608
+            "WHERE m.community_id = %s AND m.user_id = q.user_id AND m.state = %s)"
+        )
+        sql_params = [*sql_params, community.pk, Membership.State.ACTIVE]
     return (
         f"SELECT q.user_id AS user_id, MIN(q.achieved_at) AS achieved_at FROM ({sql}) q "  # noqa: S608
-        f"WHERE q.user_id IS NOT NULL{held} GROUP BY q.user_id",
+        f"WHERE q.user_id IS NOT NULL{held}{member} GROUP BY q.user_id",
         list(sql_params),
     )
 

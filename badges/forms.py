@@ -8,14 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from badges import levels, rules
-from badges.models import Badge
+from badges.models import ICONS, Badge
 from community.validators import validate_single_line
 
-# The icons a manager picks from (no upload, no free text: they render everywhere).
-ICONS = (
-    "🏅", "🥇", "🥈", "🥉", "🏆", "🎖️", "⭐", "🌟", "✨", "💡", "🚀", "🛟", "🤝", "💬",
-    "🦉", "🌍", "🔧", "🛠️", "🎯", "❤️", "🔥", "📣", "🧭", "📚", "🧪", "🐞", "🎉", "👋",
-)  # fmt: skip
 MANUAL = "manual"  # the "template" of a badge granted by hand
 
 

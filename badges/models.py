@@ -15,6 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from community.models import Activity, AppendOnly, Community
 from community.validators import validate_single_line, validate_text
 
+# The icons a badge is drawn with, picked from a list (no upload, no free text: they
+# render everywhere, page and API alike).
+ICONS = (
+    "🏅", "🥇", "🥈", "🥉", "🏆", "🎖️", "⭐", "🌟", "✨", "💡", "🚀", "🛟", "🤝", "💬",
+    "🦉", "🌍", "🔧", "🛠️", "🎯", "❤️", "🔥", "📣", "🧭", "📚", "🧪", "🐞", "🎉", "👋",
+    "👣", "👏", "✏️", "🎤", "📍", "🌙", "🚲", "⚙️",
+)  # fmt: skip
+
 
 class ReputationQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -140,7 +148,9 @@ class Badge(models.Model):
     description = models.CharField(
         _("description"), max_length=300, blank=True, validators=[validate_text]
     )
-    icon = models.CharField(_("icon"), max_length=8, default="🏅")
+    icon = models.CharField(
+        _("icon"), max_length=8, default="🏅", choices=[(icon, icon) for icon in ICONS]
+    )
     tier = models.CharField(_("tier"), max_length=8, choices=Tier.choices, default=Tier.BRONZE)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.BADGE)
     community = models.ForeignKey(

@@ -8,6 +8,7 @@ from django.db.models import Count, F, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import ValidationError as PydanticValidationError
 
 from badges import actions, awarding, rules, visibility
 from badges.api._common import (
@@ -303,12 +304,23 @@ def grant_badge(request, badge: Slug, payload: GrantIn):
 def revoke_badge(
     request,
     badge: Slug,
-    username: str = Query(..., max_length=150, pattern=USERNAME_PATTERN),
-    reason: str = Query(..., min_length=1, max_length=300),
+    username: str | None = Query(None, max_length=150, pattern=USERNAME_PATTERN),
+    reason: str | None = Query(None, min_length=1, max_length=300),
 ):
-    """Take back a badge granted by hand. The member and the reason (kept in the activity
-    log) are query parameters: `DELETE /badges/{badge}/grants?username=alice&reason=...`
-    (a DELETE's body is dropped by many clients and proxies)."""
+    """Take back a badge granted by hand, with a reason kept in the activity log: the same
+    `{username, reason}` as the grant, in a JSON body or as query parameters
+    (`?username=alice&reason=...`, for clients and proxies that drop a DELETE's body)."""
+    if username is None or reason is None:
+        try:
+            given = GrantIn.model_validate_json(request.body or b"{}")
+        except PydanticValidationError:
+            return error(
+                request,
+                422,
+                _("Say whose badge to take back and why: username and reason."),
+                code="invalid",
+            )
+        username, reason = given.username, given.reason
     found = _badge(request, badge, manage=True)
     actions.revoke(request.user, found, active_member(username), reason=reason)
     return Status(204, None)

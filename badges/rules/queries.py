@@ -25,12 +25,25 @@ from django.db.models.functions import Coalesce, Lag, RowNumber
 from badges.levels import DEFAULTS as DEFAULT_LADDER
 from badges.models import Endorsement, Level, Reputation, ReputationEntry
 from badges.rules.sql import GroupedWindow, Scanned, UtcDay, UtcHour
-from community.models import Activity
+from community.models import Activity, Community
 from forums.models import Post, PostRevision, Reaction, Thread
 
 PLANNED = (Thread.IdeaStatus.PLANNED, Thread.IdeaStatus.IN_PROGRESS, Thread.IdeaStatus.DONE)
 # The night, in UTC hours: [NIGHT_START, NIGHT_END).
 NIGHT_START, NIGHT_END = 0, 5
+PUBLIC = Community.Visibility.PUBLIC
+
+
+def _in_scope(queryset, community, path):
+    """Rows of the badge's community; for a site-wide badge, of public communities only.
+
+    A site-wide badge is shown to everyone: earned from a private or hidden community's
+    activity, it would tell an outsider what its members do there, or that it exists
+    (a globe-trotter of two communities when one is public).
+    """
+    if community is not None:
+        return queryset.filter(**{path: community})
+    return queryset.filter(**{f"{path}__visibility": PUBLIC})
 
 
 def _posts(community, user_ids):
@@ -52,8 +65,8 @@ def _posts(community, user_ids):
         # A few members' posts: found by author, then kept if in the community (SQLite
         # would rather walk the community's threads).
         posts = posts.alias(place=Scanned("thread__community_id")).filter(place=community.pk)
-    elif community is not None:
-        posts = posts.filter(thread__community=community)
+    else:
+        posts = _in_scope(posts, community, "thread__community")
     return posts
 
 
@@ -122,8 +135,7 @@ def idea_planned(params, community, user_ids=None):
     there (its ``idea.status_changed`` entry), or its creation for data before the ledger."""
     ideas = Thread.objects.filter(kind=Thread.Kind.IDEA, idea_status__in=PLANNED)
     ideas = ideas.filter(author__isnull=False)
-    if community is not None:
-        ideas = ideas.filter(community=community)
+    ideas = _in_scope(ideas, community, "community")
     if user_ids is not None:
         ideas = ideas.filter(author_id__in=user_ids)
     moved = Activity.objects.filter(
@@ -241,9 +253,8 @@ def level_reached(params, community, user_ids=None):
     """
     holders = Reputation.objects.filter(rank__gte=params["rank"])
     entries = ReputationEntry.objects.order_by()
-    if community is not None:
-        entries = entries.filter(community=community)
-        holders = holders.filter(community=community)
+    entries = _in_scope(entries, community, "community")
+    holders = _in_scope(holders, community, "community")
     if user_ids is not None:
         entries = entries.filter(user_id__in=user_ids)
         holders = holders.filter(user_id__in=user_ids)
@@ -262,8 +273,7 @@ def level_reached(params, community, user_ids=None):
 def endorsed(params, community, user_ids=None):
     """Endorsed ``n`` times (by anyone, for any quality, or for the one named)."""
     endorsements = Endorsement.objects.all()
-    if community is not None:
-        endorsements = endorsements.filter(community=community)
+    endorsements = _in_scope(endorsements, community, "community")
     if params.get("quality"):
         endorsements = endorsements.filter(quality__slug=params["quality"])
     if user_ids is not None:
@@ -300,8 +310,7 @@ def perfectionist(params, community, user_ids=None):
     revisions = PostRevision.objects.filter(
         editor_id=F("post__author_id"), post__deleted_at__isnull=True
     ).order_by()
-    if community is not None:
-        revisions = revisions.filter(post__thread__community=community)
+    revisions = _in_scope(revisions, community, "post__thread__community")
     if user_ids is not None:
         revisions = revisions.filter(editor_id__in=user_ids)
     else:

@@ -225,6 +225,7 @@ def test_managers_create_badges_from_a_template_or_by_hand(client, world):
         ({"name": "X", "rule": "accepted_answers", "params": {"m": 3}}, "unknown_param"),
         ({"name": "X", "mode": "manual", "rule": "first_post"}, "manual_rule"),
         ({"name": "X", "tier": "platinum"}, "invalid"),
+        ({"name": "X", "mode": "manual", "icon": "<b>"}, "invalid"),  # icons: from a list
         ({"name": "", "rule": "first_post"}, "invalid"),
     ],
 )
@@ -327,6 +328,14 @@ def test_grant_and_revoke_a_manual_badge(client, world):
     assert revoked.data == {"badge": "ambassador", "reason": "Left"}
     response, data = call(client, "delete", path, key)
     assert_error(response, data, 404, "not_found")
+
+    # The same {username, reason} as the grant, in the DELETE's body, works too.
+    call(client, "post", "/badges/ambassador/grants", key, body)
+    response, data = call(client, "delete", "/badges/ambassador/grants", key, {"username": "x"})
+    assert_error(response, data, 422, "invalid")
+    response, _none = call(client, "delete", "/badges/ambassador/grants", key, body)
+    assert response.status_code == 204
+    assert not Award.objects.filter(badge__slug="ambassador").exists()
 
 
 @pytest.mark.django_db

@@ -20,9 +20,11 @@ def run(*args):
 
 
 @pytest.fixture
-def scene(make_community, make_user):
+def scene(make_community, make_user, add_member):
     support, club = make_community("support"), make_community("club")
     alice, bob = make_user(username="alice"), make_user(username="bob")
+    for community, member in ((support, alice), (support, bob), (club, bob)):
+        add_member(community, member)  # a community's badges go to its active members
     h.post(h.thread(support, alice, at(1)), bob, at(2))
     h.thread(club, bob, at(3))
     badges = [

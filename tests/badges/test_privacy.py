@@ -115,7 +115,10 @@ def test_an_outsider_learns_nothing_of_the_hidden_club(client, world, who):
         # The page repeats the address asked for (the sign-in and language links): nothing else.
         text = response.content.decode().replace(path, "").replace(quote(path, safe=""), "")
         assert not leaks(text), path
-    # Alice still shows what is hers to show here.
+    # Alice still shows what is hers to show here: the section rendered (a renderer that
+    # failed would be logged and render nothing, which would leak nothing either).
+    page = client.get("/u/alice/").content.decode()
+    assert 'id="expertise-title"' in page and "Support" in page
     data = client.get("/api/v1/members/alice").json()
     assert set(data["levels"]) == {"support"} and data["title"] is None
     assert data["badges"] == [] and data["endorsements"] == []

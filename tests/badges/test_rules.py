@@ -407,3 +407,20 @@ def test_registering_another_rule_under_a_taken_key_fails():
     assert rules.register(taken) is taken  # the same again is fine
     with pytest.raises(ValueError, match="already registered"):
         rules.register(rules.Rule("first_post", "x", "y", (), taken.query, ()))
+
+
+@pytest.mark.parametrize("visibility", ["private", "hidden"])
+def test_site_wide_badges_read_public_communities_only(world, make_community, visibility):
+    """A site-wide badge shows to everyone: what its holder did in a private or hidden
+    community must not earn it (nor date it), or outsiders would learn of it."""
+    alice, bob = world["alice"], world["bob"]
+    secret = make_community("secret", visibility=visibility, join_policy="invite")
+    h.thread(secret, alice, at(1))
+    h.thread(world["support"], alice, at(4))
+    h.thread(secret, bob, at(2))
+    people = members(world)
+    check("first_post", {}, None, {alice: at(4)}, people)
+    check("globe_trotter", {"communities": 2}, None, {}, people)
+    h.thread(world["club"], alice, at(6))
+    check("globe_trotter", {"communities": 2}, None, {alice: at(6)}, people)
+    check("first_post", {}, secret, {alice: at(1), bob: at(2)}, people)  # its own badge

@@ -42,3 +42,17 @@ def test_a_failing_renderer_is_logged_and_the_page_stands(client, make_community
 def test_an_unknown_place_is_refused():
     with pytest.raises(ValueError, match="Unknown page slot"):
         slots.register("sidebar", lambda request: "")
+
+
+@pytest.mark.django_db
+def test_a_renderer_that_returns_plain_text_is_escaped(client, make_user):
+    def careless(request, member):
+        return f"<b>{member.username}</b>"
+
+    make_user(username="bob")
+    slots.register("profile", careless)
+    try:
+        html = client.get("/u/bob/").content.decode()
+    finally:
+        slots.unregister("profile", careless)
+    assert "&lt;b&gt;bob&lt;/b&gt;" in html and "<b>bob</b>" not in html
