@@ -17,13 +17,14 @@ from forums.models import Post
 # name, community slug (None: site-wide), rule, params, tier, icon, worn as a title
 RULE_BADGES = [
     ("First steps", None, "first_post", {}, "bronze", "👣", False),
-    ("Crowd pleaser", None, "post_reactions", {"n": 2}, "silver", "👏", False),
+    ("Crowd pleaser", "support", "post_reactions", {"n": 2}, "silver", "👏", False),
     ("Problem solver", "support", "accepted_answers", {"n": 1}, "silver", "🔧", True),
     ("Welcome committee", "support", "newcomer_first_replies", {"n": 1}, "gold", "🤝", True),
     ("Idea maker", "ideas", "idea_planned", {}, "gold", "💡", True),
-    # Traits: quirks, celebrated.
+    # Traits: quirks, celebrated. (Site-wide ones read public communities only: the demo's
+    # one public community leaves the globe-trotter to be earned.)
     ("Globe-trotter", None, "globe_trotter", {"communities": 2}, "silver", "🧭", False),
-    ("Perfectionist", None, "perfectionist", {"edits": 1}, "bronze", "✏️", False),
+    ("Perfectionist", "support", "perfectionist", {"edits": 1}, "bronze", "✏️", False),
     ("Night owl", None, "night_owl", {"min_posts": 1, "share": 50}, "bronze", "🦉", False),
 ]
 # name, community slug, tier, icon, description, holder, reason

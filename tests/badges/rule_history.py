@@ -11,7 +11,7 @@ awarding as it happens use the real actions instead.
 from datetime import UTC, datetime, timedelta
 
 from badges import levels, qualities, rules
-from badges.models import Endorsement, Reputation, ReputationEntry
+from badges.models import Award, Badge, Endorsement, Reputation, ReputationEntry
 from community.models import Activity
 from forums.models import Post, PostRevision, Reaction, Thread
 
@@ -139,3 +139,21 @@ def qualified(key, params=None, community=None, *, user_ids=None):
         user_id, achieved = row["user_id"], row["achieved_at"]
         found[user_id] = min(found.get(user_id, achieved), achieved)
     return found
+
+
+def make_badge(rule, *, community=None, params=None, enabled=True, slug=None, **extra):
+    key = slug or f"{rule}-{community.slug if community else 'site'}"
+    return Badge.objects.create(
+        slug=key,
+        name=key.replace("-", " ").title(),
+        community=community,
+        mode=Badge.Mode.RULE,
+        rule=rule,
+        params=params or {},
+        enabled=enabled,
+        **extra,
+    )
+
+
+def awards_of(badge):
+    return dict(Award.objects.filter(badge=badge).values_list("user_id", "awarded_at"))

@@ -1,20 +1,18 @@
 """The social value API: badges, grants, rules, levels and leaderboards, and their privacy
 (a hidden community's are "not found" to outsiders). Qualities and endorsements:
-``test_qualities.py`` and ``test_endorsements.py``."""
-
-import json
+``test_qualities.py`` and ``test_endorsements.py``; levels and leaderboards:
+``test_api_standing.py``."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from badges import actions
-from badges.models import Award, Badge, Level
-from community import actions as community_actions
+from badges.models import Award, Badge
 from community.models import Activity
 from forums import actions as forums
+from tests.badges.api_world import API, assert_error, call
 
-API = "/api/v1"
 # The issue's public contract, and the managers' endpoints the pages have.
 CONTRACT = {
     "/api/v1/badges": {"get", "post"},
@@ -30,82 +28,6 @@ CONTRACT = {
     "/api/v1/communities/{slug}/qualities/{quality}": {"patch", "delete"},
     "/api/v1/members/{username}/endorsements": {"post", "delete"},
 }
-
-
-def bearer(user):
-    _token, key = community_actions.create_api_token(user, user, name="tests")
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
-
-
-def call(client, method, path, auth=None, body=None):
-    kwargs = dict(auth or {})
-    if body is not None:
-        kwargs["data"] = json.dumps(body)
-        kwargs["content_type"] = "application/json"
-    response = getattr(client, method)(API + path, **kwargs)
-    if response.status_code == 204:
-        return response, None
-    assert response["Content-Type"].startswith("application/json"), response.content[:200]
-    return response, response.json()
-
-
-def assert_error(response, data, status, code):
-    assert response.status_code == status, data
-    assert isinstance(data["detail"], str) and data["detail"]
-    assert data["code"] == code, data
-
-
-@pytest.fixture
-def world(make_community, make_user, add_member, staff):
-    """support (public), private (request) and club (hidden); their people and badges."""
-    support = make_community("support", kind="support")
-    private = make_community("private", visibility="private", join_policy="request")
-    club = make_community("club", visibility="hidden", join_policy="invite")
-    manager, alice, bob, outsider = (make_user() for _ in range(4))
-    add_member(support, manager, role="manager")
-    for user in (alice, bob):
-        add_member(support, user)
-    add_member(club, alice)
-    add_member(club, bob)
-    add_member(private, bob)
-    badges = {
-        "site": actions.create_badge(staff, name="Pioneer", mode="manual", enabled=True),
-        "support": actions.create_badge(
-            manager, community=support, name="Ambassador", mode="manual", enabled=True
-        ),
-        "draft": actions.create_badge(manager, community=support, name="Draft", mode="manual"),
-        "private": actions.create_badge(
-            staff, community=private, name="Insider", mode="manual", enabled=True
-        ),
-        "club": actions.create_badge(
-            staff, community=club, name="Secret keeper", mode="manual", enabled=True
-        ),
-    }
-    actions.grant(staff, badges["site"], alice, reason="Early")
-    actions.grant(staff, badges["site"], bob, reason="Early")
-    actions.grant(staff, badges["club"], alice, reason="Discreet")
-    keys = {
-        name: bearer(user)
-        for name, user in {
-            "staff": staff,
-            "manager": manager,
-            "alice": alice,
-            "bob": bob,
-            "outsider": outsider,
-        }.items()
-    }
-    return {
-        "support": support,
-        "private": private,
-        "club": club,
-        "staff": staff,
-        "manager": manager,
-        "alice": alice,
-        "bob": bob,
-        "outsider": outsider,
-        "badges": badges,
-        "keys": keys,
-    }
 
 
 # --- The contract -------------------------------------------------------------------
@@ -387,117 +309,3 @@ def test_rules_list_the_templates_with_their_settings(client):
     assert rules["night_owl"]["kind"] == "trait"
     assert {p["key"] for p in rules["night_owl"]["params"]} == {"min_posts", "share"}
     assert rules["accepted_answers"]["params"][0]["minimum"] == 1
-
-
-# --- Levels ---------------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_get_and_set_levels(client, world, django_capture_on_commit_callbacks):
-    response, data = call(client, "get", "/communities/support/levels")
-    assert response.status_code == 200 and data["default"] is True
-    assert data["levels"][0]["name"] == "Newcomer"
-    body = {"levels": [{"name": "Rookie", "threshold": 0}, {"name": "Pro", "threshold": 25}]}
-    with django_capture_on_commit_callbacks(execute=True):  # the cached ladder is dropped
-        response, data = call(
-            client, "put", "/communities/support/levels", world["keys"]["manager"], body
-        )
-    assert response.status_code == 200, data
-    assert data == {
-        "community": "support",
-        "default": False,
-        "levels": [
-            {"rank": 0, "name": "Rookie", "threshold": 0},
-            {"rank": 1, "name": "Pro", "threshold": 25},
-        ],
-    }
-    _r, data = call(client, "get", "/communities/support/levels")
-    assert [level["name"] for level in data["levels"]] == ["Rookie", "Pro"]
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("levels", "code"),
-    [
-        ([("A", 0), ("B", 0)], "threshold_not_positive"),
-        ([("A", 0), ("B", -10)], "threshold_not_positive"),
-        ([("A", -1), ("B", 10)], "first_threshold"),
-        ([("A", 0), ("B", 50), ("C", 10)], "thresholds_out_of_order"),
-        ([("A", 0), ("A", 10)], "duplicate_level_name"),
-        ([("A", 0), (" ", 10)], "level_name"),
-        ([("A", 0)], "level_count"),
-    ],
-)
-def test_bad_ladders_are_a_422_with_their_code(client, world, levels, code):
-    body = {"levels": [{"name": name, "threshold": threshold} for name, threshold in levels]}
-    response, data = call(
-        client, "put", "/communities/support/levels", world["keys"]["manager"], body
-    )
-    assert_error(response, data, 422, code)
-    assert any(e["field"] == "levels" and e["code"] == code for e in data["errors"])
-    assert not Level.objects.exists()
-
-
-@pytest.mark.django_db
-def test_levels_follow_the_community_privacy_and_roles(client, world):
-    body = {"levels": [{"name": "A", "threshold": 0}, {"name": "B", "threshold": 5}]}
-    response, data = call(client, "put", "/communities/support/levels", world["keys"]["bob"], body)
-    assert_error(response, data, 403, "forbidden")
-    response, data = call(client, "get", "/communities/club/levels", world["keys"]["outsider"])
-    assert_error(response, data, 404, "not_found")
-    response, data = call(client, "get", "/communities/private/levels", world["keys"]["outsider"])
-    assert_error(response, data, 403, "not_a_member")
-
-
-# --- Leaderboards ---------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_leaderboard_per_period(client, world, django_capture_on_commit_callbacks):
-    thread = forums.create_thread(
-        world["bob"], world["support"], kind="discussion", title="Tip", body="Tip"
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        forums.react(world["alice"], thread.posts.get(), kind="like")
-    for period in ("week", "month", "all"):
-        response, data = call(client, "get", f"/communities/support/leaderboard?period={period}")
-        assert response.status_code == 200, data
-        assert data["community"] == "support" and data["period"] == period
-        [first] = data["items"]
-        assert (first["rank"], first["username"], first["points"]) == (1, world["bob"].username, 2)
-        assert first["level"]["name"] == "Newcomer"
-    response, data = call(client, "get", "/communities/support/leaderboard?period=year")
-    assert_error(response, data, 422, "invalid")
-
-
-@pytest.mark.django_db
-def test_leaderboard_of_a_hidden_community_is_not_found_to_outsiders(client, world):
-    hidden, hidden_data = call(
-        client, "get", "/communities/club/leaderboard?period=week", world["keys"]["outsider"]
-    )
-    _missing, missing_data = call(
-        client, "get", "/communities/nowhere/leaderboard?period=week", world["keys"]["outsider"]
-    )
-    assert_error(hidden, hidden_data, 404, "not_found")
-    assert hidden_data == missing_data
-    response, data = call(client, "get", "/communities/club/leaderboard?period=week")
-    assert_error(response, data, 404, "not_found")
-    response, data = call(client, "get", "/communities/private/leaderboard", world["keys"]["alice"])
-    assert_error(response, data, 403, "not_a_member")
-    response, data = call(client, "get", "/communities/club/leaderboard", world["keys"]["alice"])
-    assert response.status_code == 200
-
-
-@pytest.mark.django_db
-def test_ambassadors_are_for_managers(client, world):
-    forums.create_thread(world["bob"], world["support"], kind="discussion", title="T", body="T")
-    response, data = call(
-        client, "get", "/communities/support/ambassadors?by=posts", world["keys"]["manager"]
-    )
-    assert response.status_code == 200, data
-    assert data["items"][0]["username"] == world["bob"].username
-    assert data["items"][0]["posts"] == 1
-    response, data = call(client, "get", "/communities/support/ambassadors", world["keys"]["bob"])
-    assert_error(response, data, 403, "forbidden")
-    response, data = call(client, "get", "/communities/club/ambassadors", world["keys"]["outsider"])
-    assert_error(response, data, 404, "not_found")

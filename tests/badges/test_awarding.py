@@ -1,17 +1,17 @@
-"""Awarding rule badges: preview, as things happen, the backfill, and under races.
+"""Awarding rule badges: preview, as things happen, the backfill.
 
 As things happen: real forum actions, their activity delivered after commit to the
 background receiver (the immediate task backend), the award at the achievement's
 date, one notice and one ``badge.awarded`` on the member's ``me`` stream. Backfill:
 set-based, idempotent, a bounded number of statements per badge whatever the number
-of members, one summary per member, nothing partial when a badge fails.
+of members, one summary per member, nothing partial when a badge fails. Under races:
+``test_awarding_races.py``.
 """
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from badges import awarding, catalogue, rules
@@ -20,27 +20,9 @@ from community.models import Activity
 from forums import actions
 from realtime.models import Event
 from tests.badges import rule_history as h
-from tests.badges.rule_history import at
+from tests.badges.rule_history import at, awards_of, make_badge
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres_too]
-
-
-def make_badge(rule, *, community=None, params=None, enabled=True, slug=None, **extra):
-    key = slug or f"{rule}-{community.slug if community else 'site'}"
-    return Badge.objects.create(
-        slug=key,
-        name=key.replace("-", " ").title(),
-        community=community,
-        mode=Badge.Mode.RULE,
-        rule=rule,
-        params=params or {},
-        enabled=enabled,
-        **extra,
-    )
-
-
-def awards_of(badge):
-    return dict(Award.objects.filter(badge=badge).values_list("user_id", "awarded_at"))
 
 
 def data_statements(captured):
@@ -442,50 +424,6 @@ def test_a_disabled_badge_is_not_awarded(forum, django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=True):
         actions.reply(forum["alice"], thread, body="Hello")
     assert not Award.objects.filter(badge=badge).exists()
-
-
-# --- under races (PostgreSQL) -----------------------------------------------------------
-
-
-@pytest.mark.production
-@pytest.mark.django_db(transaction=True)
-def test_parallel_workers_award_each_badge_once(make_community, make_user):
-    community = make_community("race")
-    people = [make_user() for _ in range(24)]
-    for index, person in enumerate(people):
-        h.thread(community, person, at(1 + index))
-    badge = make_badge("first_post", community=community)
-    barrier = threading.Barrier(6)
-    made, failures = [], []
-
-    def work(index):
-        try:
-            barrier.wait(10)
-            if index % 3 == 0:
-                made.append(awarding.backfill(badges=[badge])["badges"][badge.slug])
-            elif index % 3 == 1:
-                made.append(awarding.evaluate(badge))
-            else:
-                made.append(awarding.evaluate(badge, user_ids=[p.pk for p in people]))
-        except Exception as error:
-            failures.append(error)
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=work, args=(i,)) for i in range(6)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(60)
-    assert failures == []
-    assert sum(made) == len(people)  # each award made by exactly one worker
-    assert Award.objects.filter(badge=badge).count() == len(people)
-    assert awards_of(badge) == {p.pk: at(1 + i) for i, p in enumerate(people)}
-    entries = Activity.objects.filter(verb="badge.awarded", data__badge=badge.slug)
-    assert entries.count() == len(people)
-    assert Notice.objects.filter(badge=badge, kind=Notice.Kind.BADGE).count() + sum(
-        n.data["count"] for n in Notice.objects.filter(kind=Notice.Kind.SUMMARY)
-    ) == len(people)
 
 
 def test_a_badge_whose_template_is_gone_is_left_out(world, caplog):

@@ -11,7 +11,7 @@ from community import actions as community_actions
 from community.errors import Conflict, Forbidden
 from community.models import Activity
 from forums import actions as forums
-from tests.badges.test_api import assert_error, bearer, call
+from tests.badges.api_world import assert_error, bearer, call
 from tests.factories import UserFactory
 
 

@@ -13,8 +13,8 @@ from badges.models import Quality
 from community import actions as community_actions
 from community.errors import Conflict, Forbidden
 from community.models import Activity
+from tests.badges.api_world import assert_error, bearer, call
 from tests.badges.test_actions import codes
-from tests.badges.test_api import assert_error, bearer, call
 
 
 @pytest.fixture
