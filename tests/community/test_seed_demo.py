@@ -45,3 +45,19 @@ def test_seeding_again_changes_nothing(seeded, settings):
     counts = (User.objects.count(), Membership.objects.count(), Thread.objects.count())
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert (User.objects.count(), Membership.objects.count(), Thread.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_social_value(settings, django_capture_on_commit_callbacks):
+    """Members with levels, badges, traits and endorsements, earned through the actions."""
+    from badges.models import Award, Badge, Endorsement, Reputation, Showcase
+
+    settings.DEBUG = True
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    held = set(Award.objects.values_list("user__username", "badge__slug"))
+    assert ("theo", "problem-solver") in held and ("alice", "ambassador") in held
+    assert Award.objects.filter(badge__kind=Badge.Kind.TRAIT).exists()
+    assert Reputation.objects.filter(user__username="theo", rank__gte=1).exists()
+    assert Endorsement.objects.count() >= 5
+    assert Showcase.objects.get(user__username="alice").title.slug == "ambassador"
