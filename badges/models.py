@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Activity, AppendOnly, Community
+from community.models import Activity, AppendOnlyModel, Community
 from community.validators import validate_single_line, validate_text
 
 # The icons a badge is drawn with, picked from a list (no upload, no free text: they
@@ -24,15 +24,7 @@ ICONS = (
 )  # fmt: skip
 
 
-class ReputationQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnly("The reputation ledger is append-only: write a reversing entry.")
-
-    def delete(self):
-        raise AppendOnly("The reputation ledger is append-only: write a reversing entry.")
-
-
-class ReputationEntry(models.Model):
+class ReputationEntry(AppendOnlyModel):
     """One change of a member's points in a community, and the activity that caused it.
 
     Append-only, like the activity ledger: a withdrawal (a reaction taken back, an
@@ -48,6 +40,8 @@ class ReputationEntry(models.Model):
         IDEA = "idea", _("Your idea moved to planned or done")
         WELCOME = "welcome", _("You answered a newcomer first, and it helped")
 
+    append_only = "The reputation ledger is append-only: write a reversing entry."
+
     id = models.BigAutoField(primary_key=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
@@ -56,8 +50,6 @@ class ReputationEntry(models.Model):
     key = models.CharField(max_length=100)
     activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-
-    objects = ReputationQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -72,14 +64,6 @@ class ReputationEntry(models.Model):
 
     def __str__(self):
         return f"{self.points:+d} to {self.user_id} in {self.community_id} ({self.key})"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnly("The reputation ledger is append-only: write a reversing entry.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnly("The reputation ledger is append-only: write a reversing entry.")
 
 
 class Reputation(models.Model):

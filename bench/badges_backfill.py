@@ -115,26 +115,31 @@ def reused(engine, where):
     return S.Database(engine, workdir, env, pg_name=where)
 
 
-def bench_engine(engine, args):
+def prepared(engine, args, name):
+    """The database to measure: ``--reuse``'s, or a new one of ``name`` seeded by seed_scale.
+    Returns ``(db, summary)``. Shared with ``badges_incremental.py``."""
     if args.reuse:
-        db = reused(engine, args.reuse)
-        summary = {"reused": args.reuse}
         print(f"\n== {engine}: reusing {args.reuse}")
-    else:
-        print(f"\n== {engine}: seeding")
-        db = S.make_database(engine, "bench_badges")
-        summary = db.seed(
-            members=args.members,
-            communities=args.communities,
-            threads=args.threads,
-            threads_per_other=args.threads_per_other,
-            posts_per_thread=args.posts_per_thread,
-            pinned=0,
-        )
-        print(
-            f"   {summary['users']} members, {summary['threads']} threads, "
-            f"{summary['posts']} posts in {summary['seconds']} s (seed_scale)"
-        )
+        return reused(engine, args.reuse), {"reused": args.reuse}
+    print(f"\n== {engine}: seeding")
+    db = S.make_database(engine, name)
+    summary = db.seed(
+        members=args.members,
+        communities=args.communities,
+        threads=args.threads,
+        threads_per_other=args.threads_per_other,
+        posts_per_thread=args.posts_per_thread,
+        pinned=0,
+    )
+    print(
+        f"   {summary['users']} members, {summary['threads']} threads, "
+        f"{summary['posts']} posts in {summary['seconds']} s (seed_scale)"
+    )
+    return db, summary
+
+
+def bench_engine(engine, args):
+    db, summary = prepared(engine, args, "bench_badges")
     try:
         options = ["--post-index"] if args.post_index else []
         if args.seed_only:

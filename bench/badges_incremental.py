@@ -69,24 +69,7 @@ def main():
 
 
 def bench_engine(engine, args):
-    if args.reuse:
-        db = B.reused(engine, args.reuse)
-        print(f"\n== {engine}: reusing {args.reuse}")
-    else:
-        print(f"\n== {engine}: seeding")
-        db = S.make_database(engine, "bench_badges_incremental")
-        summary = db.seed(
-            members=args.members,
-            communities=args.communities,
-            threads=args.threads,
-            threads_per_other=args.threads_per_other,
-            posts_per_thread=args.posts_per_thread,
-            pinned=0,
-        )
-        print(
-            f"   {summary['users']} members, {summary['threads']} threads, "
-            f"{summary['posts']} posts in {summary['seconds']} s (seed_scale)"
-        )
+    db, _summary = B.prepared(engine, args, "bench_badges_incremental")
     try:
         return json.loads(db.run_python(Path(__file__), "--worker", str(args.samples)))
     finally:

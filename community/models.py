@@ -312,18 +312,39 @@ class ApiToken(models.Model):
 
 
 class AppendOnly(Exception):
-    """Raised on an attempt to change or delete an entry of the activity ledger."""
+    """Raised on an attempt to change or delete an entry of a ledger (``AppendOnlyModel``)."""
 
 
-class ActivityQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise AppendOnly("The activity ledger is append-only: entries are never changed.")
+        raise AppendOnly(self.model.append_only)
 
     def delete(self):
-        raise AppendOnly("The activity ledger is append-only: entries are never deleted.")
+        raise AppendOnly(self.model.append_only)
 
 
-class Activity(models.Model):
+class AppendOnlyModel(models.Model):
+    """A ledger's entry: written once, never changed nor deleted, through the model or its
+    manager (``append_only`` says what to do instead). The activity ledger and the
+    reputation ledger (``badges``) are such ledgers."""
+
+    append_only = "This ledger is append-only: entries are never changed nor deleted."
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnly(self.append_only)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly(self.append_only)
+
+
+class Activity(AppendOnlyModel):
     """The append-only ledger of what happened, read by KPIs, moderators and receivers.
 
     Every app's actions append here (``community.activity.record``); KPIs read
@@ -332,6 +353,8 @@ class Activity(models.Model):
     community, which cannot be deleted while it has any (communities are kept, not
     deleted). Deleting a member's account keeps their entries, without the name.
     """
+
+    append_only = "The activity ledger is append-only: entries are never changed nor deleted."
 
     id = models.BigAutoField(primary_key=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -347,8 +370,6 @@ class Activity(models.Model):
     object_id = models.BigIntegerField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
 
-    objects = ActivityQuerySet.as_manager()
-
     class Meta:
         indexes = [
             models.Index(fields=["community", "created_at"]),
@@ -359,14 +380,6 @@ class Activity(models.Model):
 
     def __str__(self):
         return f"{self.verb} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnly("The activity ledger is append-only: entries are never changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnly("The activity ledger is append-only: entries are never deleted.")
 
 
 # The brand's theme lives with its cache and contrast rules (imported here so that
