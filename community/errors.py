@@ -18,3 +18,15 @@ class Conflict(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+
+
+class RateLimited(Forbidden):
+    """Too many of one action too fast: code ``rate_limited``, and ``retry_after`` seconds.
+
+    Every surface answers it the same way: HTTP 429 with a ``Retry-After`` header, a
+    form error on pages, a WebSocket error frame with ``retry_after``.
+    """
+
+    def __init__(self, message, retry_after):
+        super().__init__(message, code="rate_limited")
+        self.retry_after = max(1, int(retry_after))

@@ -45,6 +45,9 @@ class User(AbstractUser):
         error_messages={"unique": _("This username is already taken.")},
     )
     username_skeleton = models.CharField(max_length=120, unique=True, editable=False)
+    # A site-wide suspension (moderation): read-only everywhere until then.
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.CharField(max_length=500, blank=True)
 
     objects = MemberManager()
 
@@ -220,6 +223,11 @@ class Membership(models.Model):
     joined_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     ban_reason = models.CharField(max_length=500, blank=True)
+    # A ban with an end date is lifted by the background worker (moderation);
+    # a silenced member reads but may not take part until then.
+    banned_until = models.DateTimeField(null=True, blank=True)
+    silenced_until = models.DateTimeField(null=True, blank=True)
+    silence_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         constraints = [

@@ -23,6 +23,7 @@ for a whole list with ``with_viewer_membership``.
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from community.errors import Conflict, Forbidden
@@ -90,10 +91,33 @@ def can_read(user, community):
     return _active(user, community) is not None
 
 
+def suspended_until(user):
+    """The end of the user's site-wide suspension, if one runs now (else None)."""
+    until = getattr(user, "suspended_until", None)
+    return until if until is not None and until > timezone.now() else None
+
+
+def silenced_until(membership):
+    """The end of the membership's silence, if one runs now (else None)."""
+    until = membership.silenced_until if membership is not None else None
+    return until if until is not None and until > timezone.now() else None
+
+
 def can_participate(user, community):
-    """May the user post, reply, react or vote in the community?"""
-    return bool(user.is_authenticated and user.is_active) and (
-        is_staff(user) or _active(user, community) is not None
+    """May the user post, reply, react or vote in the community?
+
+    Not while suspended site-wide or silenced in the community: they read, they do
+    not take part (``check_participate`` says until when).
+    """
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if is_staff(user):
+        return True
+    membership = _active(user, community)
+    return (
+        membership is not None
+        and suspended_until(user) is None
+        and silenced_until(membership) is None
     )
 
 
@@ -141,6 +165,21 @@ def check_participate(user, community):
     if can_participate(user, community):
         return
     membership = membership_of(user, community)
+    if membership is not None and membership.state == State.ACTIVE:
+        until = suspended_until(user)
+        if until is not None:
+            raise Forbidden(
+                _("Your account is suspended until %(date)s: you can read, not take part.")
+                % {"date": formats.date_format(timezone.localtime(until), "DATETIME_FORMAT")},
+                code="suspended",
+            )
+        until = silenced_until(membership)
+        if until is not None:
+            raise Forbidden(
+                _("You are silenced in this community until %(date)s: you can read, not post.")
+                % {"date": formats.date_format(timezone.localtime(until), "DATETIME_FORMAT")},
+                code="silenced",
+            )
     if membership is not None and membership.state == State.BANNED:
         raise Forbidden(_("You are banned from this community."), code="banned")
     if membership is not None and membership.state == State.PENDING:

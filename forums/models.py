@@ -20,6 +20,38 @@ from community.models import Community
 from community.validators import validate_single_line, validate_text
 
 
+class Status(models.TextChoices):
+    """Whether a thread or a post is shown: moderation's part of the forums' data.
+
+    Held: waiting for a moderator's review (pre-moderation, a watched word); only its
+    author and the community's moderators see it, and nothing about it is published.
+    Hidden: taken down by a moderator (or by enough flags) pending review; others see
+    that something was hidden, not what.
+    """
+
+    PUBLISHED = "published", _("Published")
+    HELD = "held", _("Held for review")
+    HIDDEN = "hidden", _("Hidden")
+
+
+class Tag(models.Model):
+    """A label the community's managers keep; moderators put them on threads."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="tags")
+    slug = models.SlugField(_("web address"), max_length=40)
+    name = models.CharField(_("name"), max_length=40, validators=[validate_single_line])
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "slug"], name="unique_tag_slug")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 class Thread(models.Model):
     class Kind(models.TextChoices):
         DISCUSSION = "discussion", _("Discussion")
@@ -31,6 +63,7 @@ class Thread(models.Model):
     class State(models.TextChoices):
         OPEN = "open", _("Open")
         LOCKED = "locked", _("Locked")
+        CLOSED = "closed", _("Closed")
 
     class IdeaStatus(models.TextChoices):
         NEW = "new", _("New")
@@ -48,6 +81,13 @@ class Thread(models.Model):
     )
     state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
     pinned = models.BooleanField(_("pinned"), default=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PUBLISHED)
+    status_reason = models.CharField(max_length=500, blank=True)
+    # Set when a moderator merges this thread into another: its page redirects there.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="threads")
     replies_allowed = models.BooleanField(_("replies allowed"), default=True)
     accepted_post = models.ForeignKey(
         "Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -91,7 +131,12 @@ class Thread(models.Model):
 
     @property
     def is_locked(self):
-        return self.state == self.State.LOCKED
+        """No more replies: locked for a while, or closed for good."""
+        return self.state != self.State.OPEN
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
 
     @property
     def is_solved(self):
@@ -124,6 +169,16 @@ class Post(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     reaction_counts = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PUBLISHED)
+    status_reason = models.CharField(max_length=500, blank=True)
+    # Who last held, hid or restored it (a moderator; None for an automatic hold).
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["number"]
@@ -143,6 +198,10 @@ class Post(models.Model):
     @property
     def is_deleted(self):
         return self.deleted_at is not None
+
+    @property
+    def is_published(self):
+        return self.status == Status.PUBLISHED
 
     def excerpt(self, length=200):
         """The post's text without markup, cut on a word at about ``length`` characters."""

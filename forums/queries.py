@@ -2,13 +2,15 @@
 
 import base64
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from community import permissions as community_permissions
@@ -232,7 +234,7 @@ READER_STATE_SQL = f"""
             OR EXISTS (SELECT 1 FROM {Subscription._meta.db_table}
                        WHERE user_id = %s AND community_id = %s),
         EXISTS (SELECT 1 FROM {IdeaVote._meta.db_table} WHERE user_id = %s AND thread_id = %s),
-        m.id, m.community_id, m.user_id, m.role, m.state
+        m.id, m.community_id, m.user_id, m.role, m.state, m.silenced_until
     FROM (SELECT 1) AS one
     LEFT JOIN {ReadState._meta.db_table} r ON r.user_id = %s AND r.thread_id = %s
     LEFT JOIN {Post._meta.db_table} p
@@ -241,7 +243,16 @@ READER_STATE_SQL = f"""
 """  # noqa: S608 (table names from the models, values as parameters)
 # The membership's columns above, in model order: what permissions need (role, state),
 # the other fields deferred, as with .only().
-MEMBERSHIP_FIELDS = ("id", "community_id", "user_id", "role", "state")
+MEMBERSHIP_FIELDS = ("id", "community_id", "user_id", "role", "state", "silenced_until")
+
+
+def _aware(value):
+    """A datetime read by raw SQL as the ORM reads it (SQLite hands back text or naive)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
 
 
 def _reader_state(user, thread):
@@ -255,7 +266,8 @@ def _reader_state(user, thread):
         row = cursor.fetchone()
     membership = None
     if row[4] is not None:
-        membership = Membership.from_db(connection.alias, MEMBERSHIP_FIELDS, row[4:])
+        values = (*row[4:9], _aware(row[9]))
+        membership = Membership.from_db(connection.alias, MEMBERSHIP_FIELDS, values)
         membership.community, membership.user = thread.community, user
     community_permissions.remember_membership(thread.community, user, membership)
     return row[:4]

@@ -16,6 +16,18 @@ VERBS = (
     Verb("post.created", POST, ("thread", "first_response"), doc="A reply."),
     Verb("post.edited", POST, ("thread",), doc="A post's text changed."),
     Verb(
+        "thread.held",
+        THREAD,
+        ("kind", "post", "reasons"),
+        doc="A new thread waits for a moderator's review; thread.created follows its approval.",
+    ),
+    Verb(
+        "post.held",
+        POST,
+        ("thread", "reasons"),
+        doc="A reply waits for a moderator's review; post.created follows its approval.",
+    ),
+    Verb(
         "post.deleted",
         POST,
         ("thread", "by"),

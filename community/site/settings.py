@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "ninja",
     "community",
     "forums",
+    "forums.moderation",
     "badges",
     "cms",
     "realtime",

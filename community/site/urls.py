@@ -36,6 +36,7 @@ urlpatterns = [
         name="member_action",
     ),
     path("", include("forums.urls")),
+    path("", include("forums.moderation.urls")),
     path("", include("badges.urls")),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("u/<str:username>/", views.profile, name="profile"),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import activity
-from forums import markdown, permissions
+from forums import markdown, permissions, screening
 from forums.actions._common import (
     _existing,
     _locked_post,
@@ -20,7 +20,7 @@ from forums.actions._common import (
     _publish_thread,
     _replayed,
 )
-from forums.models import Post, PostRevision, Thread
+from forums.models import Post, PostRevision, Status, Thread
 from forums.validation import clean_body, clean_client_id
 from realtime import publish
 
@@ -59,6 +59,10 @@ def reply(actor, thread, *, body, reply_to=None, client_id=""):
         return _replayed(existing)
     if reply_to is not None and reply_to.thread_id != thread.pk:
         raise ValidationError({"reply_to": _("You can only reply to a post of this thread.")})
+    draft = screening.screen(
+        screening.Draft(actor, thread.community, screening.REPLY, body, thread=thread)
+    )
+    body = draft.body
     try:
         with transaction.atomic():
             thread = _locked_thread(thread)
@@ -73,25 +77,23 @@ def reply(actor, thread, *, body, reply_to=None, client_id=""):
                 reply_to=reply_to,
                 client_id=client_id,
                 created_at=now,
+                status=Status.HELD if draft.held else Status.PUBLISHED,
+                status_reason=", ".join(draft.hold),
             )
-            thread.post_count += 1
-            thread.last_activity_at = now
-            fields = ["post_count", "last_activity_at"]
-            if thread.first_response_at is None and actor.pk != thread.author_id:
-                thread.first_response_at = now
-                fields.append("first_response_at")
-            thread.save(update_fields=fields)
-            _publish_post(post, "post.created")
-            _publish_thread(thread, "thread.updated", page=False)
-            # Recorded last: its receivers (notifications) run after the events are sent.
-            activity.record(
-                "post.created",
-                actor=actor,
-                community=thread.community,
-                obj=post,
-                thread=thread.pk,
-                first_response=fields[-1] == "first_response_at",
-            )
+            thread.post_count += 1  # a held post takes its number now
+            if draft.held:
+                thread.save(update_fields=["post_count"])
+                activity.record(
+                    "post.held",
+                    actor=actor,
+                    community=thread.community,
+                    obj=post,
+                    thread=thread.pk,
+                    reasons=draft.hold,
+                )
+            else:
+                publish_reply(post, thread, now=now)
+            screening.written(draft, post)
     except IntegrityError:
         existing = _existing(actor, client_id, thread=thread)
         if existing is None:
@@ -100,10 +102,43 @@ def reply(actor, thread, *, body, reply_to=None, client_id=""):
     return post
 
 
+def publish_reply(post, thread, *, now):
+    """Show a reply to everyone: counters, events, and its ``post.created`` entry.
+
+    For a new reply, and for a held one that a moderator approves (``thread`` locked
+    by the caller, inside its transaction).
+    """
+    thread.last_activity_at = now
+    fields = ["post_count", "last_activity_at"]
+    if thread.first_response_at is None and post.author_id != thread.author_id:
+        thread.first_response_at = now
+        fields.append("first_response_at")
+    thread.save(update_fields=fields)
+    _publish_post(post, "post.created")
+    _publish_thread(thread, "thread.updated", page=False)
+    # Recorded last: its receivers (notifications) run after the events are sent.
+    activity.record(
+        "post.created",
+        actor=post.author,
+        community=thread.community,
+        obj=post,
+        thread=thread.pk,
+        first_response=fields[-1] == "first_response_at",
+    )
+
+
 def edit_post(actor, post, *, body):
     """Change a post's text; the previous version is kept in its history."""
     permissions.check_edit_post(actor, post)
     body = clean_body(body)
+    if body == post.body:
+        return post
+    draft = screening.screen(
+        screening.Draft(
+            actor, post.thread.community, screening.EDIT, body, thread=post.thread, post=post
+        )
+    )
+    body = draft.body
     with transaction.atomic():
         post = _locked_post(post)
         permissions.check_edit_post(actor, post)  # again: it may have been deleted since
@@ -123,8 +158,10 @@ def edit_post(actor, post, *, body):
             obj=post,
             thread=post.thread_id,
         )
-        _publish_post(post, "post.edited")
-        _rewrite_post_history(post)
+        if post.is_published:
+            _publish_post(post, "post.edited")
+            _rewrite_post_history(post)
+        screening.written(draft, post)
     return post
 
 

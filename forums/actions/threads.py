@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import activity
-from forums import markdown, permissions
+from forums import markdown, permissions, screening
 from forums.actions._common import (
     _existing,
     _locked_post,
@@ -15,7 +15,7 @@ from forums.actions._common import (
     _publish_thread,
     _replayed,
 )
-from forums.models import Poll, PollOption, Post, Subscription, Thread
+from forums.models import Poll, PollOption, Post, Status, Subscription, Thread
 from forums.validation import clean_body, clean_client_id, clean_poll, clean_title
 
 Kind = Thread.Kind
@@ -37,10 +37,18 @@ def create_thread(
     existing = _existing(actor, client_id, opening=True)
     if existing is not None:
         return _replayed(existing.thread)
+    draft = screening.screen(
+        screening.Draft(actor, community, screening.THREAD, body, title=title, kind=kind)
+    )
+    title, body = draft.title, draft.body
+    status = Status.HELD if draft.held else Status.PUBLISHED
+    reason = ", ".join(draft.hold)
     now = timezone.now()
     try:
         with transaction.atomic():
             thread = Thread.objects.create(
+                status=status,
+                status_reason=reason,
                 community=community,
                 kind=kind,
                 title=title,
@@ -60,6 +68,8 @@ def create_thread(
                 html=markdown.render(body),
                 client_id=client_id,
                 created_at=now,
+                status=status,
+                status_reason=reason,
             )
             if options is not None:
                 created = Poll.objects.create(
@@ -71,22 +81,43 @@ def create_thread(
                 )
             # Authors watch their threads.
             Subscription.objects.create(user=actor, thread=thread)
-            activity.record(
-                "thread.created",
-                actor=actor,
-                community=community,
-                obj=thread,
-                kind=kind,
-                post=post.pk,
-            )
-            _publish_post(post, "post.created")
-            _publish_thread(thread, "thread.created")
+            if draft.held:
+                activity.record(
+                    "thread.held",
+                    actor=actor,
+                    community=community,
+                    obj=thread,
+                    kind=kind,
+                    post=post.pk,
+                    reasons=draft.hold,
+                )
+            else:
+                publish_thread(thread, post)
+            screening.written(draft, thread)
     except IntegrityError:
         existing = _existing(actor, client_id, opening=True)
         if existing is None:
             raise
         return _replayed(existing.thread)
     return thread
+
+
+def publish_thread(thread, post):
+    """Show a new thread to everyone: its events and its ``thread.created`` entry.
+
+    For a new thread, and for a held one that a moderator approves (inside the
+    caller's transaction).
+    """
+    activity.record(
+        "thread.created",
+        actor=thread.author,
+        community=thread.community,
+        obj=thread,
+        kind=thread.kind,
+        post=post.pk,
+    )
+    _publish_post(post, "post.created")
+    _publish_thread(thread, "thread.created")
 
 
 def accept_answer(actor, thread, post):

@@ -251,7 +251,12 @@ def test_me(client, world):
     assert data["username"] == world["member"].username
     assert {m["community"] for m in data["memberships"]} == {"club", "ideas", "support"}
     # "achievements": the badges app's notices (badges, levels, endorsements).
-    assert data["unread"] == {"threads": 0, "notifications": 0, "achievements": 0}
+    assert data["unread"] == {
+        "threads": 0,
+        "notifications": 0,
+        "achievements": 0,
+        "moderation_notices": 0,
+    }
 
 
 @pytest.mark.django_db

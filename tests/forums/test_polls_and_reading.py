@@ -131,7 +131,7 @@ def test_read_state_and_unread_counts(client, forum):
     assert rows[0].last_read == 1 and rows[0].post_count == 2
     client.force_login(alice)
     # "achievements" is the badges app's counter (community.unread): none here.
-    unread = {"threads": 1, "notifications": 0, "achievements": 0}
+    unread = {"threads": 1, "notifications": 0, "achievements": 0, "moderation_notices": 0}
     assert client.get("/api/v1/me").json()["unread"] == unread
     response = client.post(f"/api/v1/threads/{thread.pk}/read?number=99")
     assert response.json() == {"thread": thread.pk, "last_read": 2}  # capped at the last post

@@ -1,0 +1,2 @@
+def ready():
+    """Plug this part into the registries (called by ModerationConfig.ready)."""
