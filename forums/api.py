@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 from ninja import Field, File, Path, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
@@ -13,8 +14,8 @@ from community import queries as community_queries
 from community.apitools import ANY_AUTH, MAX_ID, Extensible, ObjectId, Slug
 from community.apitools import error as error_response
 from community.errors import Forbidden
-from forums import actions, images, notifications, payloads, queries
-from forums.models import Post
+from forums import actions, images, notifications, payloads, permissions, queries
+from forums.models import Post, Tag
 
 router = Router(tags=["threads"])
 # Ids in paths: what a 64-bit column holds (docs/security.md); past it, a 422.
@@ -48,6 +49,8 @@ class ThreadOut(Schema):
     reply_count: int
     created_at: datetime
     last_activity_at: datetime
+    status: str = Field("published", description="published, held (for review) or hidden.")
+    tags: list[str] = Field([], description="The slugs of its tags.")
 
 
 class ThreadDetailOut(ThreadOut):
@@ -88,6 +91,8 @@ class PostOut(Schema):
     created_at: datetime
     edited_at: datetime | None
     deleted: bool
+    status: str = Field("published", description="published, held (for review) or hidden.")
+    hidden: bool = Field(False, description="Hidden by a moderator: no text but for them.")
     reactions: dict
 
 
@@ -152,21 +157,29 @@ def list_threads(
     sort: SortName = "latest",
     kind: KindName | None = None,
     solved: bool | None = None,
+    tag: str | None = Query(None, max_length=40, description="Only threads with this tag (slug)."),
     cursor: str | None = Query(None, max_length=500),
     limit: int = Query(20, ge=1, le=100),
 ):
     """Threads, pinned first; ``next`` is the cursor of the following page (keyset)."""
     community = community_queries.community_for(request.user, slug)
     community_permissions.check_read(request.user, community)
+    tag_filter = None
+    if tag:
+        tag_filter = Tag.objects.filter(community=community, slug=tag).first()
+        if tag_filter is None:
+            raise ValidationError({"tag": _("This community has no such tag.")})
     rows, next_cursor = queries.threads(
         community,
         sort=sort,
         kind=kind,
         solved=solved,
+        tag=tag_filter,
         cursor=cursor,
         limit=limit,
         user=request.user,
     )
+    prefetch_related_objects(rows, "tags")
     items = [{**payloads.thread_data(t), "last_read": getattr(t, "last_read", None)} for t in rows]
     return {"items": items, "next": next_cursor}
 
@@ -199,6 +212,7 @@ def create_thread(request, slug: Slug, payload: ThreadIn):
 
 def thread_detail(request, thread_id):
     thread = queries.thread_for(request.user, thread_id)
+    prefetch_related_objects([thread], "tags")
     return {
         **payloads.thread_data(thread),
         "poll": queries.poll_for(request.user, thread),
@@ -237,8 +251,12 @@ def list_posts(
 ):
     """Posts in order; pass the last id you have as ``after`` to get what came since."""
     thread = queries.thread_for(request.user, thread_id)
-    rows, next_after = queries.posts(thread, after=after, limit=limit)
-    return {"items": payloads.posts_data(rows, thread.community, request.user), "next": next_after}
+    moderator = permissions.can_moderate_thread(request.user, thread)
+    rows, next_after = queries.posts(
+        thread, after=after, limit=limit, reader=request.user, moderator=moderator
+    )
+    items = payloads.posts_data(rows, thread.community, request.user, reveal=moderator)
+    return {"items": items, "next": next_after}
 
 
 @router.post("/threads/{int:thread_id}/posts", response={201: PostOut, 200: PostOut})
@@ -271,7 +289,8 @@ def delete_post(request, post_id: PostId):
 
 
 def _post_out(request, post):
-    [data] = payloads.posts_data([post], post.thread.community, request.user)
+    moderator = permissions.can_moderate_thread(request.user, post.thread)
+    [data] = payloads.posts_data([post], post.thread.community, request.user, reveal=moderator)
     return data
 
 

@@ -30,6 +30,7 @@ class ForumsConfig(AppConfig):
         # Mounted under /api/v1/ by the site, imported only then.
         register_router("forums.api.router")
         register_router("forums.api_search.router")
+        register_router("forums.api_moderation.router")
         # On SQLite, a migration that rebuilds forums_post or forums_thread drops the
         # search triggers silently: put them back after every migrate.
         post_migrate.connect(search.on_post_migrate, sender=self, dispatch_uid="forums.search")

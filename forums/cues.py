@@ -7,7 +7,7 @@ from django.db.models import Count, F, OuterRef, Subquery
 
 from community import permissions as community_permissions
 from community.models import Community, Membership
-from forums.models import ReadState, Thread
+from forums.models import ReadState, Status, Thread
 from forums.queries import LAST_POSTER_ANNOTATIONS, with_last_poster
 
 
@@ -26,7 +26,9 @@ def community_activity(communities, user):
     if not readable:
         return communities
     by_id = {community.pk: community for community in readable}
-    latest = Thread.objects.filter(community=OuterRef("pk")).order_by("-last_activity_at", "-pk")
+    latest = Thread.objects.filter(community=OuterRef("pk"), status=Status.PUBLISHED).order_by(
+        "-last_activity_at", "-pk"
+    )
     latest_ids = (
         Community.objects.filter(pk__in=by_id)
         .annotate(latest_thread=Subquery(latest.values("pk")[:1]))
@@ -52,6 +54,7 @@ def community_activity(communities, user):
             ReadState.objects.filter(
                 user=user,
                 thread__community_id__in=member_of,
+                thread__status=Status.PUBLISHED,
                 thread__post_count__gt=F("last_read_number"),
             )
             .values("thread__community_id")

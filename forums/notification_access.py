@@ -11,7 +11,7 @@ docs/security.md, "Access re-checked at delivery".
 
 from community import permissions as community_permissions
 from community.models import Membership, User
-from forums.models import Notification
+from forums.models import Notification, Status
 
 
 def readers(community, user_ids):
@@ -64,4 +64,7 @@ def visible_to(user, queryset=None):
     if not user.is_authenticated:
         return queryset.none()
     readable = community_permissions.filter_readable_communities(user)
-    return queryset.filter(user=user, thread__community__in=readable)
+    # Moderation: nothing about a thread or post taken down (held, hidden, merged away).
+    return queryset.filter(
+        user=user, thread__community__in=readable, thread__status=Status.PUBLISHED
+    ).exclude(post__status__in=[Status.HELD, Status.HIDDEN])

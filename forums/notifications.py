@@ -23,7 +23,7 @@ from django.utils import timezone
 from community import permissions as community_permissions
 from community.models import User
 from forums import markdown, notification_mail
-from forums.models import IdeaVote, Notification, Post, Subscription, Thread
+from forums.models import IdeaVote, Notification, Post, Status, Subscription, Thread
 from forums.notification_access import readers, visible_to
 from realtime import publish
 from realtime.models import Event
@@ -86,10 +86,10 @@ def post_created(post_id):
     """Notify mentions, the author replied to, and the thread's and community's watchers."""
     post = (
         Post.objects.select_related("thread__community", "author", "reply_to")
-        .filter(pk=post_id, deleted_at__isnull=True)
+        .filter(pk=post_id, deleted_at__isnull=True, status=Status.PUBLISHED)
         .first()
     )
-    if post is None:
+    if post is None or post.thread.status != Status.PUBLISHED:
         return []
     thread = post.thread
     recipients = {}

@@ -6,6 +6,7 @@ Also the roles a post's header names (``STAFFING_ROLES``), which the live
 
 from community import facets
 from community.models import Membership
+from forums.models import Status
 
 
 def author_data(user, shown=None):
@@ -35,7 +36,18 @@ def thread_data(thread):
         "reply_count": thread.reply_count,
         "created_at": thread.created_at.isoformat(),
         "last_activity_at": thread.last_activity_at.isoformat(),
+        "status": thread.status,
+        **_tags(thread),
     }
+
+
+def _tags(thread):
+    """``tags`` (slugs) where the caller prefetched them (the API's lists and details);
+    events, written on every reply, do not pay a query for them."""
+    cache = getattr(thread, "_prefetched_objects_cache", {})
+    if "tags" not in cache:
+        return {}
+    return {"tags": [tag.slug for tag in cache["tags"]]}
 
 
 def poll_data(poll, options, my_votes):
@@ -53,15 +65,19 @@ def poll_data(poll, options, my_votes):
     }
 
 
-def posts_data(posts, community, viewer):
+def posts_data(posts, community, viewer, *, reveal=False):
     """``post_data`` of each post of ``community``, their authors' facets loaded at once."""
     authors = [post.author_id for post in posts]
     shown = facets.load(authors, viewer=viewer, community=community, authors=True)
-    return [post_data(post, shown) for post in posts]
+    return [post_data(post, shown, reveal=reveal) for post in posts]
 
 
-def post_data(post, shown=None):
-    deleted = post.is_deleted
+def post_data(post, shown=None, *, reveal=False):
+    """A post; a deleted one, and a hidden one unless ``reveal`` (moderators), without
+    its text nor its reactions (as the thread page shows them): ``hidden`` tells the
+    reader why."""
+    hidden = post.status == Status.HIDDEN
+    deleted = post.is_deleted or (hidden and not reveal)
     return {
         "id": post.pk,
         "thread": post.thread_id,
@@ -72,8 +88,10 @@ def post_data(post, shown=None):
         "reply_to": post.reply_to_id,
         "created_at": post.created_at.isoformat(),
         "edited_at": post.edited_at.isoformat() if post.edited_at else None,
-        "deleted": deleted,
-        "reactions": post.reaction_counts,
+        "deleted": post.is_deleted,
+        "status": post.status,
+        "hidden": hidden,
+        "reactions": {} if deleted else post.reaction_counts,
     }
 
 

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from community import permissions as community_permissions
 from community.errors import Forbidden
-from forums.models import PostImage, Thread
+from forums.models import PostImage, Status, Thread
 
 Kind = Thread.Kind
 
@@ -43,6 +44,8 @@ def check_reply(user, thread):
     community_permissions.check_participate(user, thread.community)
     if can_moderate_thread(user, thread):
         return
+    if thread.status != Status.PUBLISHED:
+        raise Forbidden(_("This thread is not published."), code="not_published")
     if thread.is_locked:
         raise Forbidden(_("This thread is locked: no more replies."), code="locked")
     if not thread.replies_allowed:
@@ -120,6 +123,8 @@ def check_react(user, post):
     community_permissions.check_participate(user, post.thread.community)
     if post.is_deleted:
         raise Forbidden(_("This post was deleted."), code="deleted")
+    if post.status != Status.PUBLISHED:
+        raise Forbidden(_("This post is not published."), code="not_published")
 
 
 def check_accept(user, thread, post=None):
@@ -213,3 +218,62 @@ def check_upload_image(user, community):
             limit,
         ) % {"count": limit}
         raise Forbidden(message, code="rate_limited")
+
+
+# --- Moderation of content (issue 15): who sees held and hidden things, who moves them ---
+
+
+def can_see_thread(user, thread):
+    """Past the community's own check: held threads for their author and the moderators,
+    hidden (or merged) ones for the moderators only. Others get the 404 of a missing one."""
+    if thread.status == Status.PUBLISHED:
+        return True
+    if can_moderate_thread(user, thread):
+        return True
+    return (
+        thread.status == Status.HELD
+        and user.is_authenticated
+        and thread.author_id is not None
+        and thread.author_id == user.pk
+    )
+
+
+def post_visibility(user, post_status, author_id, *, moderator):
+    """What ``user`` sees of a post: "full", "placeholder" (hidden) or None (not at all).
+
+    ``moderator``: whether they moderate the thread's community (asked once per page).
+    """
+    if post_status == Status.PUBLISHED or moderator:
+        return "full"
+    if post_status == Status.HIDDEN:
+        return "placeholder"
+    mine = user.is_authenticated and author_id is not None and author_id == user.pk
+    return "full" if mine else None
+
+
+def check_move_thread(user, thread, to):
+    """Moving a thread needs the moderator's right in both communities."""
+    check_moderate_thread(user, thread)
+    community_permissions.check_see_community(user, to)
+    if not community_permissions.can_moderate(user, to):
+        raise Forbidden(
+            _("You can only move a thread into a community you moderate."), code="not_moderator"
+        )
+    if to.pk == thread.community_id:
+        raise ValidationError({"community": _("The thread is already in this community.")})
+
+
+def check_merge_thread(user, thread, into):
+    check_moderate_thread(user, thread)
+    if into.pk == thread.pk:
+        raise ValidationError({"into": _("A thread cannot be merged into itself.")})
+    community_permissions.check_see_community(user, into.community)
+    if not community_permissions.can_moderate(user, into.community):
+        raise Forbidden(
+            _("You can only merge into a thread of a community you moderate."),
+            code="not_moderator",
+        )
+    if thread.merged_into_id is not None or into.merged_into_id is not None:
+        raise ValidationError({"into": _("This thread was already merged into another.")})
+    if into.status != Status.PUBLISHED:
+        raise ValidationError({"into": _("Merge only into a published thread.")})

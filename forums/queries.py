@@ -16,12 +16,14 @@ from django.utils.translation import gettext as _
 from community import permissions as community_permissions
 from community.models import Community, Membership, Profile, User
 from community.validators import MAX_DB_INT, parse_int
+from forums import permissions as forum_permissions
 from forums.models import (
     IdeaVote,
     PollVote,
     Post,
     Reaction,
     ReadState,
+    Status,
     Subscription,
     Thread,
 )
@@ -102,6 +104,7 @@ def threads(
     sort="latest",
     kind=None,
     solved=None,
+    tag=None,
     cursor=None,
     limit=20,
     user=None,
@@ -118,13 +121,19 @@ def threads(
     while reading moves a thread up without shifting the pages after it.
     """
     fields = SORTS[sort]
-    queryset = Thread.objects.filter(community=community).select_related("author__profile")
+    queryset = (
+        Thread.objects.filter(community=community)
+        .filter(visible_threads(user, community))
+        .select_related("author__profile")
+    )
     if sort == "unanswered":
         queryset = queryset.filter(kind=Thread.Kind.QUESTION, post_count=1)
     if kind:
         queryset = queryset.filter(kind=kind)
     if solved is not None:
         queryset = queryset.filter(accepted_post__isnull=not solved)
+    if tag is not None:  # a forums.models.Tag of this community (curation's filter)
+        queryset = queryset.filter(tags=tag)
     if cursor:
         queryset = queryset.filter(_after(fields, decode_cursor(cursor, sort)))
     if user is not None and user.is_authenticated:
@@ -144,6 +153,43 @@ def threads(
             with_last_poster(thread)
     next_cursor = encode_cursor(rows[limit - 1], sort) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def visible_threads(user, community=None):
+    """The threads ``user`` sees in lists (a ``Q``): published ones, and held ones for their
+    author and (with ``community``) its moderators. Hidden and merged ones: in no list."""
+    visible = Q(status=Status.PUBLISHED)
+    if user is None or not user.is_authenticated:
+        return visible
+    if community is not None and community_permissions.can_moderate(user, community):
+        return visible | Q(status=Status.HELD)
+    return visible | Q(status=Status.HELD, author=user)
+
+
+def visible_posts(user, *, moderator):
+    """The posts ``user`` sees in a thread (a ``Q``): published and hidden ones (those as a
+    placeholder, but for moderators), held ones for their author and moderators.
+
+    A hidden post that is also removed (``deleted_at``) is one refused while held
+    (``forums.actions.moderation.reject_held``), never published, or one its author
+    removed while hidden: its author (as a removed post) and moderators only.
+    """
+    if moderator:
+        return Q()
+    visible = Q(status=Status.PUBLISHED) | Q(status=Status.HIDDEN, deleted_at__isnull=True)
+    if user is not None and user.is_authenticated:
+        visible |= Q(status__in=[Status.HELD, Status.HIDDEN], author=user)
+    return visible
+
+
+def _post_shown(user, post, *, moderator):
+    """``visible_posts`` for one post already loaded (``post_for``)."""
+    if moderator or post.status == Status.PUBLISHED:
+        return True
+    mine = user.is_authenticated and post.author_id is not None and post.author_id == user.pk
+    if post.status == Status.HIDDEN:
+        return mine or not post.is_deleted
+    return mine
 
 
 def _no_such(kind):
@@ -184,6 +230,8 @@ def thread_for(user, thread_id):
             .first()
         )
     check_found(user, thread, thread and thread.community, "thread")
+    if not forum_permissions.can_see_thread(user, thread):
+        raise _no_such("thread")
     return thread
 
 
@@ -216,9 +264,32 @@ def thread_page(user, thread_id):
         else (None, None, False, False)
     )
     check_found(user, thread, thread.community, "thread")
+    # Held: its author and moderators; hidden: moderators. A merged thread (hidden too)
+    # goes on to its page's redirect for whoever may read its community.
+    if not forum_permissions.can_see_thread(user, thread) and thread.merged_into_id is None:
+        raise _no_such("thread")
     thread.last_read, thread.last_read_post_id, watching, voted = state
     thread.watching, thread.voted = bool(watching), bool(voted)
     return thread
+
+
+def merged_target(user, thread):
+    """The thread ``thread`` was merged into, if ``user`` may see it (its community and the
+    thread itself, as ``thread_for`` asks); None otherwise, or if it was not merged.
+
+    Merges may cross communities: a reader of the source must not be sent to (nor told
+    the address of) a thread of a community they may not read.
+    """
+    if thread.merged_into_id is None:
+        return None
+    into = Thread.objects.select_related("community").filter(pk=thread.merged_into_id).first()
+    if (
+        into is None
+        or not community_permissions.can_read(user, into.community)
+        or not forum_permissions.can_see_thread(user, into)
+    ):
+        return None
+    return into
 
 
 STREAM_LAST_ID_SQL = f"SELECT last_id FROM {StreamCounter._meta.db_table} WHERE stream = %s"  # noqa: S608
@@ -335,7 +406,7 @@ def _after_post(queryset, thread, after):
     return queryset.filter(number__gt=Subquery(number))
 
 
-def post_rows(thread, *, after=None, limit=50, reader=None):
+def post_rows(thread, *, after=None, limit=50, reader=None, moderator=False):
     """What a thread page shows of its posts, as plain rows; returns (rows, next).
 
     Like ``posts``, but ``Row`` dicts rather than model instances (a page of 50 posts
@@ -345,8 +416,22 @@ def post_rows(thread, *, after=None, limit=50, reader=None):
     active member), and for a signed-in ``reader`` ``my_reactions`` (see
     ``MY_REACTIONS_SQL``), all in the one query.
     """
-    queryset = _after_post(Post.objects.filter(thread=thread), thread, after)
-    fields = ("id", "number", "author_id", "html", "created_at", "edited_at", "deleted_at")
+    queryset = _after_post(
+        Post.objects.filter(visible_posts(reader, moderator=moderator), thread=thread),
+        thread,
+        after,
+    )
+    fields = (
+        "id",
+        "number",
+        "author_id",
+        "html",
+        "created_at",
+        "edited_at",
+        "deleted_at",
+        "status",
+        "status_reason",
+    )
     role = RawSQL(AUTHOR_ROLE_SQL, (thread.community_id, Membership.State.ACTIVE))  # noqa: S611
     extra = {}
     if reader is not None and reader.is_authenticated:
@@ -365,9 +450,14 @@ def post_rows(thread, *, after=None, limit=50, reader=None):
     return rows[:limit], next_after
 
 
-def posts(thread, *, after=None, limit=50):
-    """Posts of ``thread`` in order after the post id ``after``; returns (posts, next)."""
-    queryset = Post.objects.filter(thread=thread).select_related("author__profile")
+def posts(thread, *, after=None, limit=50, reader=None, moderator=False):
+    """Posts of ``thread`` in order after the post id ``after``; returns (posts, next).
+
+    Held posts only for their author (``reader``) and moderators (see ``visible_posts``).
+    """
+    queryset = Post.objects.filter(
+        visible_posts(reader, moderator=moderator), thread=thread
+    ).select_related("author__profile")
     queryset = _after_post(queryset, thread, after)
     rows = list(queryset.order_by("number")[: limit + 1])
     for post in rows:
@@ -386,6 +476,13 @@ def post_for(user, post_id):
             .first()
         )
     check_found(user, post, post and post.thread.community, "post")
+    moderator = forum_permissions.can_moderate_thread(user, post.thread)
+    if not forum_permissions.can_see_thread(user, post.thread) or (
+        forum_permissions.post_visibility(user, post.status, post.author_id, moderator=moderator)
+        is None
+        or not _post_shown(user, post, moderator=moderator)
+    ):
+        raise _no_such("post")
     return post
 
 
@@ -423,6 +520,7 @@ def unread_thread_count(user):
     return ReadState.objects.filter(
         user=user,
         thread__community__in=readable,
+        thread__status=Status.PUBLISHED,
         thread__post_count__gt=F("last_read_number"),
     ).count()
 
@@ -432,9 +530,9 @@ def unread_thread_count(user):
 # The author of a thread's latest post, as three columns of the list's own query: a
 # correlated lookup per row through the (thread, number) unique index, rather than
 # a query per row or a column on Thread that every write would have to keep.
-_LATEST_POST = Post.objects.filter(thread=OuterRef("pk"), deleted_at__isnull=True).order_by(
-    "-number"
-)
+_LATEST_POST = Post.objects.filter(
+    thread=OuterRef("pk"), deleted_at__isnull=True, status=Status.PUBLISHED
+).order_by("-number")
 LAST_POSTER_ANNOTATIONS = {
     "last_poster_username": Subquery(_LATEST_POST.values("author__username")[:1]),
     "last_poster_display_name": Subquery(_LATEST_POST.values("author__profile__display_name")[:1]),
@@ -467,4 +565,20 @@ def readable_community_names(user):
         community_permissions.filter_readable_communities(user, Community.objects.all())
         .order_by("name", "pk")
         .only("slug", "name")
+    )
+
+
+def moderated_communities(user, *, exclude=None):
+    """The communities ``user`` moderates (staff: all), by name: where a thread may move."""
+    queryset = Community.objects.order_by("name", "pk").only("slug", "name")
+    if exclude is not None:
+        queryset = queryset.exclude(pk=exclude)
+    if community_permissions.is_staff(user):
+        return list(queryset[:500])
+    return list(
+        queryset.filter(
+            memberships__user=user,
+            memberships__state=Membership.State.ACTIVE,
+            memberships__role__in=[Membership.Role.MODERATOR, Membership.Role.MANAGER],
+        )[:500]
     )

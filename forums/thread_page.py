@@ -19,7 +19,7 @@ from community import facets
 from community.dates import format_when
 from community.models import Membership, Profile
 from forums import payloads
-from forums.models import Reaction
+from forums.models import Reaction, Status
 from forums.queries import Row
 
 # Stands for the argument of a URL reversed once for a whole page (see url_maker);
@@ -103,6 +103,9 @@ def prepare_posts(posts, thread, user, *, can_participate, can_accept, can_moder
         delete_url = url_maker("post_action", ANY, "delete")
     if user.is_authenticated:
         history_url = url_maker("post_history", ANY)
+    if can_moderate:
+        hide_url = url_maker("post_action", ANY, "hide")
+        restore_url = url_maker("post_action", ANY, "restore")
     now = timezone.now()  # one "now" for the whole page's relative dates
     avatars = Profile._meta.get_field("avatar").storage
     # What other apps add to the author line (community.facets), loaded at once.
@@ -138,6 +141,19 @@ def prepare_posts(posts, thread, user, *, can_participate, can_accept, can_moder
         post["iso_time"], post["local_time"], post["exact_time"], post["relative_time"] = (
             _post_time(post["created_at"], now)
         )
+        # Moderation (forums.queries.visible_posts chose the rows): a hidden post is a
+        # placeholder but for moderators, who see it marked; a held one is marked.
+        status = post.get("status", Status.PUBLISHED)
+        post["held"] = status == Status.HELD
+        post["hidden"] = status == Status.HIDDEN
+        post["placeholder"] = post["hidden"] and not can_moderate
+        if post["placeholder"]:
+            post["html"] = ""
+        if can_moderate and post["deleted_at"] is None:
+            if post["hidden"]:
+                post["restore_url"] = restore_url(pk)
+            elif not post["held"]:
+                post["hide_url"] = hide_url(pk)
         post["edited"] = post["edited_at"] is not None and post["deleted_at"] is None
         post["accepted"] = accepted = thread.accepted_post_id == pk
         counts = post["reaction_counts"]
@@ -198,6 +214,9 @@ def blank_post(thread, user, *, can_participate, can_accept, can_moderate, edit_
         relative_time=False,
         edited=False,
         accepted=False,
+        held=False,
+        hidden=False,
+        placeholder=False,
         reactions=_reactions_html(kinds, (0,) * len(kinds), can_participate, 0),
         react_url=url_maker("post_action", ANY, "react")(BLANK_ID) if can_participate else None,
         accept_url=url_maker("post_action", ANY, "accept")(BLANK_ID) if can_accept else None,
@@ -205,6 +224,8 @@ def blank_post(thread, user, *, can_participate, can_accept, can_moderate, edit_
         history_url=None,
         blank=True,
     )
+    if can_moderate:
+        row["hide_url"] = url_maker("post_action", ANY, "hide")(BLANK_ID)
     if edit_rights.any or edit_rights.own:
         row["edit_url"] = url_maker("edit_post", ANY)(BLANK_ID)
         row["delete_url"] = url_maker("post_action", ANY, "delete")(BLANK_ID)

@@ -11,6 +11,28 @@ from community.activity import Verb
 THREAD = "forums.thread"
 POST = "forums.post"
 
+# Moderation of content (forums.actions.moderation): each carries the moderator's reason
+# and the before/after of what changed; they make up the community's audit log.
+_CHANGE = ("reason", "before", "after")
+MODERATION_VERBS = tuple(
+    Verb(name, model, keys, optional, doc=doc, audit=True)
+    for name, model, keys, optional, doc in (
+        ("post.hidden", POST, ("thread", *_CHANGE, "by"), (), "A post was hidden."),
+        ("post.restored", POST, ("thread", *_CHANGE), (), "A hidden post is shown again."),
+        ("post.approved", POST, ("thread", *_CHANGE), (), "A held reply was published."),
+        ("post.rejected", POST, ("thread", *_CHANGE), (), "A held reply was refused."),
+        ("thread.approved", THREAD, _CHANGE, (), "A held thread was published."),
+        ("thread.rejected", THREAD, _CHANGE, (), "A held thread was refused."),
+        ("thread.hidden", THREAD, _CHANGE, (), "A thread was taken down."),
+        ("thread.unhidden", THREAD, _CHANGE, (), "A hidden thread is shown again."),
+        ("thread.closed", THREAD, _CHANGE, (), "Closed for good: no more replies."),
+        ("thread.reopened", THREAD, _CHANGE, (), "A closed thread takes replies again."),
+        ("thread.moved", THREAD, _CHANGE, (), "Moved to another community (slugs)."),
+        ("thread.merged", THREAD, ("into", "posts", *_CHANGE), (), "Posts appended to another."),
+        ("thread.split", THREAD, ("into", "posts", "reason"), (), "Replies moved to a new one."),
+    )
+)
+
 VERBS = (
     Verb("thread.created", THREAD, ("kind", "post"), doc="A thread, with its opening post."),
     Verb("post.created", POST, ("thread", "first_response"), doc="A reply."),
@@ -48,9 +70,10 @@ VERBS = (
     Verb("poll.voted", THREAD, ("options",), doc="A member answered a poll."),
     Verb("poll.answer_changed", THREAD, ("before", "after"), doc="They changed their answer."),
     Verb("poll.vote_withdrawn", THREAD, ("before",), doc="They withdrew their answer."),
-    Verb("thread.locked", THREAD, doc="No more replies."),
-    Verb("thread.unlocked", THREAD, doc="Replies again."),
-    Verb("thread.pinned", THREAD, doc="Kept at the top of its community."),
-    Verb("thread.unpinned", THREAD, doc="No longer pinned."),
+    Verb("thread.locked", THREAD, (), ("reason",), doc="No more replies.", audit=True),
+    Verb("thread.unlocked", THREAD, (), ("reason",), doc="Replies again.", audit=True),
+    Verb("thread.pinned", THREAD, (), ("reason",), doc="Kept at the top.", audit=True),
+    Verb("thread.unpinned", THREAD, (), ("reason",), doc="No longer pinned.", audit=True),
+    *MODERATION_VERBS,
     Verb("image.uploaded", "forums.postimage", ("width", "height", "bytes"), doc="An image."),
 )

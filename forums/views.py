@@ -31,7 +31,8 @@ from forums.forms import (
     ReplyForm,
     ThreadForm,
 )
-from forums.models import Notification, Post, Thread
+from forums.models import Notification, Post, Status, Thread
+from forums.moderation.curation import queries as curation_queries
 from forums.thread_page import ANY, EXCERPT_LENGTH, blank_post, prepare_posts, url_maker
 from realtime import publish
 
@@ -54,9 +55,12 @@ def thread_list_context(request, community):
     kind = request.GET.get("kind") or None
     if kind not in Thread.Kind.values:
         kind = None
+    # Curation's tag filter: an unknown tag filters nothing (as an unknown kind).
+    tag = curation_queries.tag_for(community, request.GET.get("tag"))
     options = {
         "sort": sort,
         "kind": kind,
+        "tag": tag,
         "limit": THREADS_PER_PAGE,
         "user": request.user,
         "activity": True,  # who posted last, for the list's cues
@@ -77,6 +81,7 @@ def thread_list_context(request, community):
         "next_cursor": next_cursor,
         "sort": sort,
         "kind": kind,
+        "tag": tag,
         "sorts": [
             ("latest", _("Latest activity")),
             ("newest", _("Newest")),
@@ -130,15 +135,26 @@ def thread_detail(request, slug, thread_id):
     """
     user = request.user
     thread = queries.thread_page(user, thread_id)
+    if thread.merged_into_id is not None and not permissions.can_moderate_thread(user, thread):
+        # Merged by a moderator: its posts live on in the other thread, where those who
+        # may see it are sent. Others (a merge into a community they may not read) get
+        # the 404 of a missing thread, which tells them nothing of where it went.
+        into = queries.merged_target(user, thread)
+        if into is None:
+            raise Http404(_("No thread found."))
+        return redirect(into)
     if thread.community.slug != slug:
-        raise Http404(_("No thread found."))
+        # Moved to another community by a moderator: its address follows it.
+        return redirect(thread.get_absolute_url(), permanent=False)
     community = thread.community
     after = parse_int(request.GET.get("after"), 0)
-    posts, next_after = queries.post_rows(thread, after=after, limit=POSTS_PER_PAGE, reader=user)
+    can_moderate = permissions.can_moderate_thread(user, thread)
+    posts, next_after = queries.post_rows(
+        thread, after=after, limit=POSTS_PER_PAGE, reader=user, moderator=can_moderate
+    )
     can_participate = community_permissions.can_participate(user, community)
     can_reply = permissions.can_reply(user, thread)
     can_accept = permissions.can_accept(user, thread)
-    can_moderate = permissions.can_moderate_thread(user, thread)
     rights = {
         "can_participate": can_participate,
         "can_accept": can_accept,
@@ -169,6 +185,7 @@ def thread_detail(request, slug, thread_id):
         "can_reply": can_reply,
         "can_accept": can_accept,
         "can_moderate": can_moderate,
+        "moderation": moderation_context(user, thread) if can_moderate else None,
         "can_participate": can_participate,
         "voted": thread.kind == Thread.Kind.IDEA and thread.voted,
         "poll": queries.poll_for(user, thread),
@@ -338,6 +355,12 @@ def post_action(request, post_id, verb):
         elif verb == "accept":
             actions.accept_answer(request.user, thread, post)
             messages.success(request, _("This reply is now the accepted answer."))
+        elif verb == "hide":
+            actions.hide_post(request.user, post, reason=request.POST.get("reason", ""))
+            messages.success(request, _("The post is hidden."))
+        elif verb == "restore":
+            actions.restore_post(request.user, post, reason=request.POST.get("reason", ""))
+            messages.success(request, _("The post is shown again."))
         else:
             raise Http404
     except (ValidationError, PermissionDenied) as error:
@@ -370,6 +393,8 @@ def thread_action(request, slug, thread_id, verb):
             messages.success(request, _("The idea's status was saved."))
         elif verb == "unaccept":
             actions.accept_answer(request.user, thread, None)
+        elif verb in MODERATION_VERBS:
+            return _moderate_thread(request, thread, verb)
         elif verb == "watch":
             actions.watch(request.user, thread=thread, watching=request.POST.get("watching") == "1")
         elif verb == "answer":
@@ -385,6 +410,50 @@ def thread_action(request, slug, thread_id, verb):
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     return redirect(thread.get_absolute_url())
+
+
+MODERATION_VERBS = ("close", "reopen", "hide", "unhide", "move", "merge", "split")
+
+
+def moderation_context(user, thread):
+    """The moderator's controls of a thread page: where it may move (the other communities
+    they moderate) and its moderation state."""
+    return {
+        "communities": queries.moderated_communities(user, exclude=thread.community_id),
+        "hidden": thread.status == Status.HIDDEN,
+        "held": thread.status == Status.HELD,
+        "closed": thread.state == Thread.State.CLOSED,
+    }
+
+
+def _moderate_thread(request, thread, verb):
+    """close, reopen, hide, unhide, move, merge, split: the thread page's moderator forms."""
+    user, reason = request.user, request.POST.get("reason", "")
+    target = thread
+    if verb == "close":
+        actions.close_thread(user, thread, reason=reason)
+    elif verb == "reopen":
+        actions.reopen_thread(user, thread, reason=reason)
+    elif verb == "hide":
+        actions.hide_thread(user, thread, reason=reason)
+        messages.success(request, _("The thread is hidden."))
+    elif verb == "unhide":
+        actions.unhide_thread(user, thread, reason=reason)
+    elif verb == "move":
+        to = community_queries.community_for(user, request.POST.get("community", ""))
+        target = actions.move_thread(user, thread, to=to, reason=reason)
+        messages.success(request, _("The thread was moved."))
+    elif verb == "merge":
+        into = queries.thread_for(user, parse_int(request.POST.get("into"), 0) or 0)
+        target = actions.merge_thread(user, thread, into=into, reason=reason)
+        messages.success(request, _("The thread was merged."))
+    elif verb == "split":
+        ids = [n for n in map(parse_int, request.POST.getlist("posts")) if n is not None]
+        target = actions.split_thread(
+            user, thread, posts=ids, title=request.POST.get("title", ""), reason=reason
+        )
+        messages.success(request, _("The replies were split off into a new thread."))
+    return redirect(target.get_absolute_url())
 
 
 @login_required

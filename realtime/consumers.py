@@ -27,7 +27,8 @@ import json
 import logging
 import time
 import uuid
-from collections import deque
+import weakref
+from collections import Counter, deque
 from dataclasses import dataclass, field
 
 from channels.consumer import get_handler_name
@@ -59,6 +60,8 @@ CLOSE_TOO_BIG = 4009
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FLOOD = 4429
 CLOSE_UNAVAILABLE = 4503
+# How often ``on_heartbeat`` hooks hear who has a socket open in this process.
+HOOK_HEARTBEAT_SECONDS = 30.0
 
 
 def _encodable(frame):
@@ -150,6 +153,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
         self.presence_task = None
         self.tokens, self.refilled_at = float(BURST), time.monotonic()
         self.refused, self.refused_told_at = 0, 0.0
+        self.counted = False  # in this process's connected users (the socket hooks)
         await self.accept()
         if self.user.is_authenticated:
             try:
@@ -159,6 +163,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
                 # comes back with backoff and catches up with ``since``.
                 logger.exception("Channel layer unavailable on connect")
                 await self.close(code=CLOSE_UNAVAILABLE)
+                return
+            await self._count_in()
 
     async def disconnect(self, code):
         if self.presence_task is not None:
@@ -167,6 +173,30 @@ class StreamConsumer(AsyncWebsocketConsumer):
             await self._drop(subscription)
         if self.user.is_authenticated:
             await self.hub.leave(streams.user_group(self.user.pk), self)
+        await self._count_out()
+
+    async def _count_in(self):
+        """Count this socket's user as connected here; run the connect hooks."""
+        if not (_connect_hooks or _disconnect_hooks or _heartbeat_hooks):
+            return
+        local = _local_users()
+        local.counts[self.user.pk] += 1
+        self.counted = True
+        if _heartbeat_hooks and local.task is None:
+            local.task = asyncio.create_task(_heartbeat(local), name="realtime-socket-heartbeat")
+        await _run_hooks(_connect_hooks, self.user.pk)
+
+    async def _count_out(self):
+        """The disconnect hooks run when the user's last socket in this process closes."""
+        if not getattr(self, "counted", False):
+            return
+        self.counted = False
+        local = _local_users()
+        pk = self.user.pk
+        local.counts[pk] -= 1
+        if local.counts[pk] <= 0:
+            del local.counts[pk]
+            await _run_hooks(_disconnect_hooks, pk)
 
     async def send_json(self, payload):
         await self.send(text_data=publish.dumps(payload))
@@ -201,6 +231,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
             await self.send_error("missing_op")
             return
         handler = getattr(self, f"op_{frame['op']}", None)
+        if handler is None and frame["op"] in _client_writes:
+            handler = functools.partial(self._client_write, *_client_writes[frame["op"]])
         if handler is None:
             await self.send_error("unknown_op", requested=frame["op"][:40])
             return
@@ -232,6 +264,33 @@ class StreamConsumer(AsyncWebsocketConsumer):
                 "data": frame.get("data"),
             }
         )
+
+    # --- Client writes: the same actions as the pages and the API -------------------
+    # Registered by the apps that own them (``register_write``: realtime imports no
+    # domain). Each refusal is one error frame: ``reason`` is the refusal's code (``rate_limited``,
+    # ``silenced``, ``locked``...), ``detail`` the message a person reads, and
+    # ``retry_after`` (seconds) when waiting helps; ``ref`` echoes the client's own.
+
+    async def _client_write(self, op, write, frame):
+        from django.core.exceptions import PermissionDenied, ValidationError
+        from django.http import Http404
+
+        ref = frame.get("ref")
+        if not self.user.is_authenticated:
+            await self.send_error("not_authenticated", ref=ref)
+            return
+        try:
+            result = await database_sync_to_async(write)(self.user, frame)
+        except PermissionDenied as refusal:
+            extra = {"retry_after": refusal.retry_after} if hasattr(refusal, "retry_after") else {}
+            code = getattr(refusal, "code", "forbidden")
+            await self.send_error(code, detail=str(refusal), ref=ref, **extra)
+        except ValidationError as refusal:
+            await self.send_error("invalid", detail=" ".join(refusal.messages), ref=ref)
+        except Http404:
+            await self.send_error("not_found", ref=ref)
+        else:
+            await self.send_json({"op": op, "ref": ref, **result})
 
     async def op_subscribe(self, frame):
         name, since = frame.get("stream"), frame.get("since")
@@ -413,21 +472,46 @@ class StreamConsumer(AsyncWebsocketConsumer):
         since the socket opened. Waits for the frame being handled, if any.
         """
         async with self.busy:
-            revoked = await database_sync_to_async(self._revoked_streams)()
+            revoked, moved = await database_sync_to_async(self._revoked_streams)()
             for name in revoked:
                 await self._drop(self.subscriptions[name])
                 await self.send_error("access_revoked", stream=name)
+            for name, audience in moved:
+                subscription = self.subscriptions.get(name)
+                if subscription is not None:
+                    await self._rehome(subscription, audience)
 
     def _revoked_streams(self):
+        """(streams the user lost, [(stream, its new audience)] for those that changed
+        community: a thread moved by a moderator is re-checked against its new one)."""
         if self.user.is_authenticated:
             self.user.refresh_from_db(fields=["is_active", "is_staff", "is_superuser"])
-        revoked = []
-        for name in self.subscriptions:
+        revoked, moved = [], []
+        for name, subscription in self.subscriptions.items():
             try:
-                streams.authorize(self.user, name)
+                grant = streams.authorize(self.user, name)
             except streams.StreamError:
                 revoked.append(name)
-        return revoked
+            else:
+                if grant.audience != subscription.audience:
+                    moved.append((name, grant.audience))
+        return revoked, moved
+
+    async def _rehome(self, subscription, audience):
+        """Count ``subscription`` in the audience of its new community (leave the old)."""
+        old = subscription.audience
+        if old is not None:
+            count = self.audiences.pop(old) - 1
+            if count:
+                self.audiences[old] = count
+            else:
+                await self.hub.leave(streams.audience_group(old), self)
+        subscription.audience = audience
+        if audience is not None:
+            count = self.audiences.get(audience, 0)
+            self.audiences[audience] = count + 1
+            if not count:
+                await self.hub.join(streams.audience_group(audience), self)
 
     async def op_unsubscribe(self, frame):
         name = frame.get("stream")
@@ -529,3 +613,81 @@ class StreamConsumer(AsyncWebsocketConsumer):
             await publish.send_ephemeral(
                 self.channel_layer, subscription.address, "presence", summary
             )
+
+
+# op -> (the answer's op, ``write(user, frame)`` returning the answer's data)
+_client_writes = {}
+
+
+def register_write(op, answer, write):
+    """Let clients send ``{"op": op, ...}``: ``write(user, frame)`` runs in a worker thread
+    (it calls an action) and its dict is sent back as ``{"op": answer, "ref", ...}``;
+    refusals become error frames (see ``_client_write``). Call from AppConfig.ready()."""
+    _client_writes[op] = (answer, write)
+
+
+# --- Socket hooks: who is connected, for the apps that care (realtime imports no domain) ---
+
+_connect_hooks = []
+_disconnect_hooks = []
+_heartbeat_hooks = []
+
+
+def on_connect(callback):
+    """Call ``callback(user_id)`` when an authenticated socket opens (each one).
+
+    Hooks run in the sync worker thread (``database_sync_to_async``), one after the
+    other; one that raises is logged and the socket goes on. Call from AppConfig.ready().
+    """
+    if callback not in _connect_hooks:
+        _connect_hooks.append(callback)
+
+
+def on_disconnect(callback):
+    """Call ``callback(user_id)`` when the user's last socket in this process closes."""
+    if callback not in _disconnect_hooks:
+        _disconnect_hooks.append(callback)
+
+
+def on_heartbeat(callback):
+    """Call ``callback(user_ids)`` every HOOK_HEARTBEAT_SECONDS with the users that have
+    a socket open in this process (one call a process, not one a socket)."""
+    if callback not in _heartbeat_hooks:
+        _heartbeat_hooks.append(callback)
+
+
+class _LocalUsers:
+    __slots__ = ("counts", "task")
+
+    def __init__(self):
+        self.counts = Counter()  # user id -> sockets open on this event loop
+        self.task = None  # the heartbeat, while someone is connected
+
+
+_local = weakref.WeakKeyDictionary()  # event loop -> _LocalUsers
+
+
+def _local_users():
+    loop = asyncio.get_running_loop()
+    local = _local.get(loop)
+    if local is None:
+        local = _local[loop] = _LocalUsers()
+    return local
+
+
+async def _run_hooks(hooks, argument):
+    for hook in list(hooks):
+        try:
+            await database_sync_to_async(hook)(argument)
+        except Exception:
+            logger.exception("Socket hook %r failed", hook)
+
+
+async def _heartbeat(local):
+    try:
+        while local.counts:
+            await asyncio.sleep(HOOK_HEARTBEAT_SECONDS)
+            if local.counts:
+                await _run_hooks(_heartbeat_hooks, frozenset(local.counts))
+    finally:
+        local.task = None

@@ -14,12 +14,28 @@ here).
 - ``polls``: vote_poll
 - ``reading``: mark_read, watch
 - ``uploads``: upload_image
+- ``moderation``: hide_post, restore_post, approve_held, reject_held, hide_thread,
+  unhide_thread, close_thread, reopen_thread, move_thread, merge_thread, split_thread
 - ``_common``: row locks, retried submissions and the events they share
 
 Payload shapes are in ``forums.payloads``, input cleaners in ``forums.validation``.
 """
 
 from forums.actions.ideas import set_idea_status, vote
+from forums.actions.moderation import (
+    approve_held,
+    close_thread,
+    hide_post,
+    hide_thread,
+    merge_thread,
+    move_thread,
+    reject_held,
+    reopen_thread,
+    restore_post,
+    set_reasoned,
+    split_thread,
+    unhide_thread,
+)
 from forums.actions.polls import vote_poll
 from forums.actions.posts import delete_post, edit_post, reply
 from forums.actions.reactions import react
@@ -29,15 +45,27 @@ from forums.actions.uploads import upload_image
 
 __all__ = [
     "accept_answer",
+    "approve_held",
+    "close_thread",
     "create_thread",
     "delete_post",
     "edit_post",
+    "hide_post",
+    "hide_thread",
     "mark_read",
+    "merge_thread",
+    "move_thread",
     "react",
+    "reject_held",
+    "reopen_thread",
     "reply",
+    "restore_post",
     "set_idea_status",
     "set_locked",
     "set_pinned",
+    "set_reasoned",
+    "split_thread",
+    "unhide_thread",
     "upload_image",
     "vote",
     "vote_poll",

@@ -12,7 +12,7 @@ from community import facets
 from community import permissions as community_permissions
 from community.errors import Conflict
 from community.models import Membership
-from forums.models import Post, Thread
+from forums.models import Post, Status, Thread
 from forums.payloads import STAFFING_ROLES, post_data, thread_data
 from realtime import publish
 
@@ -49,9 +49,10 @@ def _publish_post(post, event):
 
 
 def _post_as_shown(post):
-    """``post_data`` as the thread page shows the post now: a deleted one is a tombstone."""
+    """``post_data`` as the thread page shows the post now: a deleted one is a tombstone,
+    a hidden one a placeholder (moderators see its text on the page, not in events)."""
     data = post_data(post)
-    if post.is_deleted:
+    if post.is_deleted or post.status == Status.HIDDEN:
         data.update(reactions={}, edited_at=None)
     return data
 

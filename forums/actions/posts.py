@@ -21,6 +21,8 @@ from forums.actions._common import (
     _replayed,
 )
 from forums.models import Post, PostRevision, Status, Thread
+from forums.moderation import notices
+from forums.moderation.models import Notice
 from forums.validation import clean_body, clean_client_id
 from realtime import publish
 
@@ -158,6 +160,17 @@ def edit_post(actor, post, *, body):
             obj=post,
             thread=post.thread_id,
         )
+        if post.author_id is not None and post.author_id != actor.pk:
+            # A moderator's edit: the history names them, and the author is told.
+            notices.tell(
+                post.author_id,
+                Notice.Kind.EDITED,
+                _("A moderator edited your post."),
+                community=post.thread.community,
+                thread=post.thread,
+                post=post,
+                actor=actor,
+            )
         if post.is_published:
             _publish_post(post, "post.edited")
             _rewrite_post_history(post)

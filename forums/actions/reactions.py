@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from community import activity
+from community import activity, ratelimits
 from forums import permissions
 from forums.actions._common import _locked_post, _publish_post
 from forums.models import Reaction, Thread
@@ -18,6 +18,7 @@ def react(actor, post, *, kind):
             {"kind": _("Choose one of: %(k)s.") % {"k": ", ".join(Reaction.Kind.values)}}
         )
     permissions.check_react(actor, post)
+    ratelimits.hit(actor, "react", community=post.thread.community)
     with transaction.atomic():
         post = _locked_post(post)
         permissions.check_react(actor, post)

@@ -155,7 +155,7 @@ def accept_answer(actor, thread, post):
     return thread
 
 
-def set_locked(actor, thread, *, locked):
+def set_locked(actor, thread, *, locked, reason=""):
     permissions.check_moderate_thread(actor, thread)
     with transaction.atomic():
         thread = _locked_thread(thread)
@@ -166,12 +166,13 @@ def set_locked(actor, thread, *, locked):
             actor=actor,
             community=thread.community,
             obj=thread,
+            **({"reason": reason} if reason else {}),
         )
         _publish_thread(thread, "thread.updated")
     return thread
 
 
-def set_pinned(actor, thread, *, pinned):
+def set_pinned(actor, thread, *, pinned, reason=""):
     permissions.check_moderate_thread(actor, thread)
     with transaction.atomic():
         thread = _locked_thread(thread)
@@ -182,6 +183,7 @@ def set_pinned(actor, thread, *, pinned):
             actor=actor,
             community=thread.community,
             obj=thread,
+            **({"reason": reason} if reason else {}),
         )
         _publish_thread(thread, "thread.updated")
     return thread

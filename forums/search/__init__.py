@@ -27,7 +27,7 @@ from django.utils.safestring import mark_safe
 
 from community import permissions as community_permissions
 from community.models import Community
-from forums.models import Post, Thread
+from forums.models import Post, Status, Thread
 from forums.search.common import (
     MAX_LIMIT,
     MAX_QUERY_CHARS,
@@ -134,6 +134,9 @@ def _hits(connection, engine, match, ranked, readable):
         for post in Post.objects.using(connection.alias)
         # Checked again on the live rows (PostgreSQL ranks on a copy of community_id).
         .filter(pk__in=ids, thread__community__in=readable)
+        # Moderation: held and hidden posts and threads are found by no one (moderators
+        # reach them through the queue and the thread page).
+        .filter(status=Status.PUBLISHED, thread__status=Status.PUBLISHED)
         .select_related("thread__community", "author__profile")
         .only(
             "id",

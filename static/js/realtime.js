@@ -220,11 +220,13 @@
       renderTyping();
       // A replay carries a post deleted since as a tombstone (no body): shown as the page shows it.
       if (data.deleted) return deletePost(data);
+      if (data.hidden) return hidePost(data);
       announce(interpolate(root.dataset.announceReply, { name: text(article.querySelector("[data-slot=author]")) }));
     }
 
     function editPost(data) {
       if (data.deleted) return deletePost(data); // an edit replayed after the post's removal
+      if (data.hidden) return hidePost(data);
       const body = postElement(data.number)?.querySelector(".post-body");
       if (body) body.innerHTML = data.html;
     }
@@ -237,6 +239,46 @@
       placeholder.textContent = root.dataset.deletedText;
       for (const part of article.querySelectorAll(".post-body, .post-actions")) part.remove();
       article.append(placeholder);
+    }
+
+    // Moderation: a hidden post becomes a placeholder (its moderators keep its text, marked).
+    function hidePost(data) {
+      const article = postElement(data.number);
+      if (!article) return;
+      article.classList.add("post-hidden");
+      if (root.dataset.moderator === "true" || article.querySelector(".post-deleted")) return;
+      const placeholder = document.createElement("p");
+      placeholder.className = "post-deleted post-placeholder";
+      placeholder.textContent = root.dataset.hiddenText;
+      for (const part of article.querySelectorAll(".post-body, .post-actions")) part.remove();
+      article.append(placeholder);
+      announce(root.dataset.hiddenText);
+    }
+
+    function restorePost(data) {
+      const article = postElement(data.number);
+      if (!article) return;
+      article.classList.remove("post-hidden");
+      const placeholder = article.querySelector(".post-placeholder");
+      if (!placeholder) return;
+      const body = document.createElement("div");
+      body.className = "post-body prose";
+      body.dataset.slot = "body";
+      body.innerHTML = data.html; // sanitised by the server (forums.markdown), as for post.created
+      placeholder.replaceWith(body);
+    }
+
+    function movePost(data) {
+      const article = posts?.querySelector(`article[data-post-id="${data.id}"]`);
+      if (!article) return;
+      const link = document.createElement("a");
+      link.href = data.url;
+      link.textContent = root.dataset.movedText || data.url;
+      const note = document.createElement("p");
+      note.className = "post-deleted post-moved";
+      note.append(link);
+      for (const part of article.querySelectorAll(".post-body, .post-actions, .post-placeholder")) part.remove();
+      article.append(note);
     }
 
     function setReactionCounts(article, counts) {
@@ -252,7 +294,7 @@
       const state = document.querySelector("[data-thread-state]");
       if (!state) return;
       state.querySelector("[data-solved]")?.toggleAttribute("hidden", !data.accepted_post);
-      state.querySelector("[data-locked]")?.toggleAttribute("hidden", data.state !== "locked");
+      state.querySelector("[data-locked]")?.toggleAttribute("hidden", data.state === "open");
     }
 
     connection.subscribe(root.dataset.stream, Number(root.dataset.lastId), (frame) => {
@@ -265,6 +307,10 @@
       else if (event === "post.deleted") deletePost(data);
       else if (event === "post.reacted") react(data);
       else if (event === "thread.changed") threadChanged(data);
+      else if (event === "post.hidden") hidePost(data);
+      else if (event === "post.restored") restorePost(data);
+      else if (event === "post.moved") movePost(data);
+      else if (event === "thread.merged") window.location.assign(data.url);
       else if (event === "typing" && typingBox) {
         if (data.username === me) return;
         typists.set(data.username, { name: data.display_name, until: Date.now() + data.expires_in * 1000 });
@@ -301,7 +347,16 @@
         if (notice) notice.hidden = false;
         return;
       }
+      if (!frame.event.startsWith("thread.")) {
+        // Other parts' events on the list's stream (curation's highlight.changed).
+        document.dispatchEvent(new CustomEvent("community-live", { detail: frame }));
+        return;
+      }
       const row = document.getElementById(`thread-${frame.data.id}`);
+      if (frame.event === "thread.removed") {
+        row?.remove(); // hidden, merged or moved away by a moderator
+        return;
+      }
       if (row && list && root.dataset.sort === "latest" && !row.classList.contains("pinned")) {
         // Latest activity first: the thread moves up, under the pinned ones.
         const firstUnpinned = list.querySelector(".thread-row:not(.pinned)");

@@ -208,7 +208,8 @@ def test_list_endpoints_keep_their_query_count(client, forum, extra):
         call(client, "get", "/communities/ideas/threads?limit=50")
     with CaptureQueriesContext(connection) as posts:
         call(client, "get", f"/threads/{thread.pk}/posts?limit=100")
-    assert len(threads) == 2, [q["sql"] for q in threads]
+    # The community, its threads, and their tags (one prefetch for the page).
+    assert len(threads) == 3, [q["sql"] for q in threads]
     # The thread, its posts, and one query for the member facets of all their authors
     # (the badges app's level, title, featured badges; its ladder cached by the replies).
     assert len(posts) == 3, [q["sql"] for q in posts]
