@@ -28,3 +28,7 @@ WHITENOISE_AUTOREFRESH = True
 # out of the live database's path).
 if DATABASES["default"]["ENGINE"].endswith(".sqlite3"):  # noqa: F405
     DATABASES["default"].setdefault("TEST", {})["NAME"] = ":memory:"  # noqa: F405
+
+# Per-member rate limits (community/ratelimits.py) out of the way of the fixtures that
+# write many posts as one member; the tests of the limits set theirs (``settings``).
+RATE_LIMITS = {action: ["100000/m"] for action in ("post", "flag", "react", "endorse")}

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from badges import notify, qualities
 from badges.actions._common import refuse
 from badges.models import Endorsement
-from community import activity, permissions
+from community import activity, permissions, ratelimits
 from community.errors import Conflict, Forbidden
 from community.validators import MAX_DB_INT
 from forums.models import Post
@@ -18,6 +18,7 @@ def endorse(actor, target, community, quality_slug, *, post=None):
     never oneself, once per quality. ``post`` (a Post or its id), the evidence, is one of
     ``target``'s posts in this community that ``actor`` may read."""
     permissions.check_endorse(actor, community, target)
+    ratelimits.hit(actor, "endorse", community=community)
     quality = _quality(community, quality_slug)
     evidence = None if post is None else _evidence(actor, target, community, post)
     with transaction.atomic():
