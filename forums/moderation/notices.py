@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from forums.moderation import chrome
 from forums.moderation.models import Notice
 from realtime import publish
 
@@ -34,13 +35,16 @@ def tell(user, kind, text="", *, community=None, thread=None, post=None, actor=N
         actor=actor,
     )
     publish.send_event_on_commit(f"me:{notice.user_id}", "moderation.notice", notice_data(notice))
+    chrome.drop(notice.user_id)
     return notice
 
 
 def unread_count(user):
-    return Notice.objects.filter(user=user, read_at__isnull=True).count()
+    """The member's unread notices (cached with the page chrome: ``chrome``)."""
+    return chrome.chrome_state(user)["notices"]
 
 
 def mark_all_read(user):
     with transaction.atomic():
+        chrome.drop(user.pk)
         return Notice.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
