@@ -10,6 +10,7 @@ class BadgesConfig(AppConfig):
         """Plug social value into the registries of the apps below it."""
         from badges import (
             awarding,
+            expertise,
             notices,
             qualities,
             reputation,
@@ -23,6 +24,7 @@ class BadgesConfig(AppConfig):
 
         activity.declare(*verbs.VERBS)
         reputation.connect()
+        expertise.register()  # community.expertise: experts by level and community badge
         awarding.connect()
         qualities.connect()
         for facet in badge_facets.FACETS:

@@ -46,6 +46,9 @@ class Verb:
     keys: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
     doc: str = field(default="", compare=False)
+    # A moderation verb: its entries make up a community's audit log (who sanctioned,
+    # hid, moved, configured what). Set by the app that declares the verb.
+    audit: bool = False
 
 
 _verbs: dict[str, Verb] = {}
@@ -64,6 +67,11 @@ def declare(*verbs):
 def verbs():
     """Every declared verb, by name."""
     return dict(_verbs)
+
+
+def audited():
+    """The names of the moderation verbs (``Verb.audit``): the audit log's entries."""
+    return sorted(name for name, verb in _verbs.items() if verb.audit)
 
 
 def connect(verbs, receiver=None, *, background=False):

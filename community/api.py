@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Literal
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from community import actions, facets, permissions, queries, unread
@@ -72,6 +73,12 @@ class MembershipOut(Extensible):
     joined_at: datetime | None
     level: dict | None = None
     badges: list = []
+    silenced_until: datetime | None = Field(
+        None, description="The end of a running silence; moderators only."
+    )
+    banned_until: datetime | None = Field(
+        None, description="The end of a ban with an end date; moderators only."
+    )
 
 
 class MembershipPage(Schema):
@@ -87,6 +94,13 @@ class CommunityPage(Schema):
 class MemberPatch(Schema):
     state: Literal["active", "banned"] | None = None
     role: RoleName | None = None
+    reason: str = Field("", max_length=500, description="Why: goes with a ban or a silence.")
+    silenced_until: datetime | None = Field(
+        None, description="Silence (read-only) until then; null lifts a silence."
+    )
+    banned_until: datetime | None = Field(
+        None, description="Ban until then (or move a ban's end); null lifts a ban."
+    )
 
 
 class InvitationIn(Schema):
@@ -180,8 +194,28 @@ def membership_out(request, membership, shown=None):
         "role": membership.role,
         "state": membership.state,
         "joined_at": membership.joined_at,
+        **_sanctions(request, membership),
         **shown.for_user(membership.user_id),
     }
+
+
+def _sanctions(request, membership):
+    """A member's sanction end dates, for the community's moderators (and the member)."""
+    if request.user.pk != membership.user_id and not permissions.can_moderate(
+        request.user, membership.community
+    ):
+        return {}
+    return {
+        "silenced_until": permissions.silenced_until(membership),
+        "banned_until": membership.banned_until,
+    }
+
+
+def _aware(value):
+    """A date given without an offset is read in the caller's time zone."""
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value)
+    return value
 
 
 def _community(request, slug):
@@ -307,16 +341,31 @@ def get_member(request, slug: Slug, username: Username):
 
 @router.patch("/communities/{slug}/members/{username}", response=MembershipOut)
 def update_member(request, slug: Slug, username: Username, payload: MemberPatch):
-    """Approve a request (`state: active`), ban or lift a ban, set a role.
+    """Approve a request (`state: active`), ban or lift a ban, silence, set a role.
 
-    Moderators approve and ban members; managers also ban moderators and set roles.
+    Moderators approve, ban and silence members; managers also ban and silence moderators
+    and set roles. `banned_until`: a date bans until then (or moves a ban's end), `null`
+    lifts the ban; `silenced_until`: a date silences until then, `null` lifts the silence;
+    `reason` goes with either (the member is told, the audit log keeps it).
     """
     community = _community(request, slug)
     permissions.check_moderate(request.user, community)
     target = get_object_or_404(User, username=username)
     # A non-member is refused by the action (403 not_a_member), as on the page.
+    given = payload.model_fields_set
+    sanctions = {
+        name: _aware(getattr(payload, name))
+        for name in ("silenced_until", "banned_until")
+        if name in given
+    }
     membership = actions.update_member(
-        request.user, community, target, state=payload.state, role=payload.role
+        request.user,
+        community,
+        target,
+        state=payload.state,
+        role=payload.role,
+        reason=payload.reason,
+        **sanctions,
     )
     membership = Membership.objects.select_related("user__profile", "community").get(
         pk=membership.pk

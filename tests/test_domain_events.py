@@ -122,6 +122,26 @@ def every_action(staff, make_user):
     badges.endorse(member, moderator, club, mechanic.slug)
     badges.withdraw_endorsement(member, moderator, club, mechanic.slug)
 
+    # Moderation (forums.moderation): each part's verbs, through its actions.
+    from tests.moderation import (
+        ledger_care,
+        ledger_content,
+        ledger_curation,
+        ledger_prevention,
+        ledger_queue,
+        ledger_sanctions,
+    )
+
+    for every_part_action in (
+        ledger_care.every_care_action,
+        ledger_curation.every_curation_action,
+        ledger_content.every_content_action,
+        ledger_queue.every_queue_action,
+        ledger_sanctions.every_sanctions_action,
+        ledger_prevention.every_prevention_action,  # last: it holds newcomers' posts
+    ):
+        every_part_action(staff, make_user, club)
+
     # Apps above the domains (tests/extension_app, when installed) declare verbs too.
     if "kudos.given" in activity.verbs():
         from tests.extension_app import kudos

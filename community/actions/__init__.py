@@ -10,7 +10,8 @@ Views, the API, consumers, commands and tests call them as ``actions.join(...)``
 (re-exported here); nothing else saves these models.
 
 - ``communities``: create_community, update_community
-- ``memberships``: join, leave, approve, refuse, remove, ban, unban, set_role, update_member
+- ``memberships``: join, leave, approve, refuse, remove, ban, unban, set_role, update_member;
+  sanctions: silence, unsilence, suspend, unsuspend (and the worker's lift_expired_*)
 - ``invitations``: invite, revoke_invitation, accept_invitation
 - ``profiles``: update_profile
 - ``tokens``: create_api_token, create_own_api_token, revoke_api_token
@@ -30,7 +31,11 @@ from community.actions.memberships import (
     refuse,
     remove,
     set_role,
+    silence,
+    suspend,
     unban,
+    unsilence,
+    unsuspend,
     update_member,
 )
 from community.actions.profiles import update_profile
@@ -51,7 +56,11 @@ __all__ = [
     "revoke_api_token",
     "revoke_invitation",
     "set_role",
+    "silence",
+    "suspend",
     "unban",
+    "unsilence",
+    "unsuspend",
     "update_community",
     "update_member",
     "update_profile",

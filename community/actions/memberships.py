@@ -1,17 +1,19 @@
-"""Joining, leaving and moderating memberships: request, approve, refuse, remove, ban, roles.
+"""Joining, leaving and moderating memberships: request, approve, refuse, remove, ban, roles;
+sanctions: silence, ban or suspend until a date, and their lifting at that date.
 
 Each change runs in ``_membership_change`` (the community's row locked) and
 ends with ``_announce`` or ``_announce_removed`` (count, events, streams re-checked).
 """
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import activity, permissions, queries
 from community.actions._common import _announce, _announce_removed, _membership_change
 from community.errors import Forbidden
-from community.models import Community, Invitation, Membership
+from community.models import Community, Invitation, Membership, User
 
 Role = Membership.Role
 State = Membership.State
@@ -159,8 +161,25 @@ def remove(actor, community, user):
         )
 
 
-def ban(actor, community, user, *, reason=""):
-    """Ban someone from the community, member or not: they can neither read nor rejoin."""
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _future(until, field):
+    """An end date must lie ahead (a sanction that is already over sanctions nothing)."""
+    if until is not None and until <= timezone.now():
+        raise ValidationError({field: _("Choose an end date in the future.")})
+
+
+def ban(actor, community, user, *, reason="", until=None):
+    """Ban someone from the community, member or not: they can neither read nor rejoin.
+
+    ``until``: the ban's end date (the worker lifts it then, ``lift_expired_ban``), or
+    None for a ban without end. Banning someone already banned changes the end date
+    (an entry with ``before``/``after``) or does nothing if it is the same.
+    """
+    _future(until, "banned_until")
+    reason = reason[:500]
     with _membership_change(community, actor, user):
         membership = permissions.membership_of(user, community)
         if membership is None:
@@ -170,10 +189,31 @@ def ban(actor, community, user, *, reason=""):
             previous_state, previous_role = membership.state, membership.role
         permissions.check_ban(actor, community, membership)
         if previous_state == State.BANNED:
+            if membership.banned_until == until:
+                return membership
+            before = membership.banned_until
+            membership.banned_until = until
+            if reason:
+                membership.ban_reason = reason
+            membership.save(update_fields=["banned_until", "ban_reason", "updated_at"])
+            activity.record(
+                "membership.banned",
+                actor=actor,
+                community=community,
+                target_user=user,
+                obj=membership,
+                reason=reason,
+                until=_iso(until),
+                before=_iso(before),
+                after=_iso(until),
+            )
             return membership
         membership.state = State.BANNED
         membership.role = Role.MEMBER
-        membership.ban_reason = reason[:500]
+        membership.ban_reason = reason
+        membership.banned_until = until
+        membership.silenced_until = None
+        membership.silence_reason = ""
         membership.save()
         permissions.remember_membership(community, user, membership)
         activity.record(
@@ -182,7 +222,10 @@ def ban(actor, community, user, *, reason=""):
             community=community,
             target_user=user,
             obj=membership,
-            reason=reason[:500],
+            reason=reason,
+            until=_iso(until),
+            before=previous_state,
+            after=State.BANNED,
         )
         _announce(
             membership, actor=actor, previous_state=previous_state, previous_role=previous_role
@@ -190,26 +233,205 @@ def ban(actor, community, user, *, reason=""):
     return membership
 
 
-def unban(actor, community, user):
+def unban(actor, community, user, *, reason=""):
     """Lift a ban: the person is reinstated as an active member."""
     with _membership_change(community, actor, user):
         membership = _target(community, user)
         permissions.check_unban(actor, community, membership)
-        membership.state = State.ACTIVE
-        membership.ban_reason = ""
-        membership.joined_at = membership.joined_at or timezone.now()
-        membership.save(update_fields=["state", "ban_reason", "joined_at", "updated_at"])
+        _reinstate(membership, actor=actor, reason=reason[:500])
+    return membership
+
+
+def _reinstate(membership, *, actor, reason="", expired=False):
+    community, user = membership.community, membership.user
+    before = membership.banned_until
+    membership.state = State.ACTIVE
+    membership.ban_reason = ""
+    membership.banned_until = None
+    membership.joined_at = membership.joined_at or timezone.now()
+    membership.save(
+        update_fields=["state", "ban_reason", "banned_until", "joined_at", "updated_at"]
+    )
+    extra = {"expired": True} if expired else {}
+    activity.record(
+        "membership.unbanned",
+        actor=actor,
+        community=community,
+        target_user=user,
+        obj=membership,
+        reason=reason,
+        before=_iso(before),
+        **extra,
+    )
+    _announce(membership, actor=actor, previous_state=State.BANNED, previous_role=membership.role)
+
+
+def lift_expired_ban(membership_id, now):
+    """The worker's side of a ban's end date: lift it if it is still due. True if lifted."""
+    membership = (
+        Membership.objects.select_related("community", "user").filter(pk=membership_id).first()
+    )
+    if membership is None:
+        return False
+    with _membership_change(membership.community, membership.user):
+        locked = permissions.membership_of(membership.user, membership.community)
+        if (
+            locked is None
+            or locked.state != State.BANNED
+            or locked.banned_until is None
+            or locked.banned_until > now
+        ):
+            return False
+        locked.community, locked.user = membership.community, membership.user
+        _reinstate(locked, actor=None, expired=True)
+    return True
+
+
+def silence(actor, community, user, *, until, reason=""):
+    """Make an active member read-only in the community until ``until``.
+
+    Silencing again changes the end date (``before``/``after`` in the entry). The member
+    is told (a notice, written by moderation's receiver of ``membership.silenced``).
+    """
+    if until is None:
+        raise ValidationError({"silenced_until": _("Give the silence's end date.")})
+    _future(until, "silenced_until")
+    with _membership_change(community, actor, user):
+        membership = _target(community, user)
+        permissions.check_sanction(actor, community, membership)
+        if membership.state != State.ACTIVE:
+            raise Forbidden(_("Only active members can be silenced."), code="not_active")
+        before = permissions.silenced_until(membership)
+        if before == until:
+            return membership
+        membership.silenced_until = until
+        membership.silence_reason = reason[:500]
+        membership.save(update_fields=["silenced_until", "silence_reason", "updated_at"])
         activity.record(
-            "membership.unbanned",
+            "membership.silenced",
             actor=actor,
             community=community,
             target_user=user,
             obj=membership,
-        )
-        _announce(
-            membership, actor=actor, previous_state=State.BANNED, previous_role=membership.role
+            reason=reason[:500],
+            before=_iso(before),
+            after=_iso(until),
         )
     return membership
+
+
+def unsilence(actor, community, user, *, reason=""):
+    """Lift a member's silence before its end date."""
+    with _membership_change(community, actor, user):
+        membership = _target(community, user)
+        permissions.check_moderate(actor, community)
+        if permissions.silenced_until(membership) is None:
+            raise Forbidden(_("This member is not silenced."), code="not_silenced")
+        _unsilence(membership, actor=actor, reason=reason[:500])
+    return membership
+
+
+def _unsilence(membership, *, actor, reason="", expired=False):
+    before = membership.silenced_until
+    membership.silenced_until = None
+    membership.silence_reason = ""
+    membership.save(update_fields=["silenced_until", "silence_reason", "updated_at"])
+    extra = {"expired": True} if expired else {}
+    activity.record(
+        "membership.unsilenced",
+        actor=actor,
+        community=membership.community,
+        target_user=membership.user,
+        obj=membership,
+        reason=reason,
+        before=_iso(before),
+        **extra,
+    )
+
+
+def lift_expired_silence(membership_id, now):
+    """The worker's side of a silence's end date: clear it if still due. True if lifted."""
+    membership = (
+        Membership.objects.select_related("community", "user").filter(pk=membership_id).first()
+    )
+    if membership is None:
+        return False
+    with _membership_change(membership.community, membership.user):
+        locked = permissions.membership_of(membership.user, membership.community)
+        if locked is None or locked.silenced_until is None or locked.silenced_until > now:
+            return False
+        locked.community, locked.user = membership.community, membership.user
+        _unsilence(locked, actor=None, expired=True)
+    return True
+
+
+def suspend(actor, user, *, until, reason=""):
+    """Suspend an account site-wide until ``until``: it reads, it takes part nowhere.
+
+    Site staff only; staff cannot be suspended. Suspending again changes the end date.
+    """
+    if until is None:
+        raise ValidationError({"suspended_until": _("Give the suspension's end date.")})
+    _future(until, "suspended_until")
+    permissions.check_suspend(actor, user)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        before = permissions.suspended_until(locked)
+        if before == until:
+            return locked
+        locked.suspended_until = until
+        locked.suspension_reason = reason[:500]
+        locked.save(update_fields=["suspended_until", "suspension_reason"])
+        activity.record(
+            "user.suspended",
+            actor=actor,
+            target_user=locked,
+            obj=locked,
+            reason=reason[:500],
+            before=_iso(before),
+            after=_iso(until),
+        )
+    user.suspended_until, user.suspension_reason = locked.suspended_until, locked.suspension_reason
+    return locked
+
+
+def unsuspend(actor, user, *, reason=""):
+    """Lift a suspension before its end date (site staff)."""
+    permissions.check_suspend(actor, user)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if permissions.suspended_until(locked) is None:
+            raise Forbidden(_("This account is not suspended."), code="not_suspended")
+        _unsuspend(locked, actor=actor, reason=reason[:500])
+    user.suspended_until, user.suspension_reason = None, ""
+    return locked
+
+
+def _unsuspend(user, *, actor, reason="", expired=False):
+    before = user.suspended_until
+    user.suspended_until = None
+    user.suspension_reason = ""
+    user.save(update_fields=["suspended_until", "suspension_reason"])
+    extra = {"expired": True} if expired else {}
+    activity.record(
+        "user.unsuspended",
+        actor=actor,
+        target_user=user,
+        obj=user,
+        reason=reason,
+        before=_iso(before),
+        **extra,
+    )
+
+
+def lift_expired_suspension(user_id, now):
+    """The worker's side of a suspension's end date. True if lifted."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id).first()
+        if user is None or user.suspended_until is None or user.suspended_until > now:
+            return False
+        _unsuspend(user, actor=None, expired=True)
+    return True
 
 
 def set_role(actor, community, user, *, role):
@@ -241,15 +463,31 @@ def set_role(actor, community, user, *, role):
     return membership
 
 
-def update_member(actor, community, user, *, state=None, role=None):
-    """Apply a state and/or role change as the API's PATCH expresses it, all or nothing.
+UNSET = object()
+
+
+def update_member(
+    actor,
+    community,
+    user,
+    *,
+    state=None,
+    role=None,
+    reason="",
+    silenced_until=UNSET,
+    banned_until=UNSET,
+):
+    """Apply a state, role and/or sanction change as the API's PATCH expresses it, all or
+    nothing.
 
     ``state``: "active" approves a pending request or lifts a ban; "banned"
-    bans. ``role``: as ``set_role``. Both may be given; state goes first, and
-    if the role change is refused the state change is undone too.
+    bans. ``role``: as ``set_role``. ``banned_until``: a date bans until then (or moves
+    the end of a ban), None lifts a ban. ``silenced_until``: a date silences until then,
+    None lifts a silence. ``reason`` goes with the ban or silence. State goes first, then
+    the sanctions, then the role; if one is refused the others are undone too.
     """
-    if state is None and role is None:
-        raise ValidationError(_("Give a state or a role to change."))
+    if state is None and role is None and silenced_until is UNSET and banned_until is UNSET:
+        raise ValidationError(_("Give a state, a role or a sanction to change."))
     if state is not None and state not in (State.ACTIVE, State.BANNED):
         raise ValidationError(
             {
@@ -257,22 +495,30 @@ def update_member(actor, community, user, *, state=None, role=None):
                 % {"active": State.ACTIVE, "banned": State.BANNED}
             }
         )
+    if state == State.ACTIVE and banned_until not in (UNSET, None):
+        raise ValidationError({"banned_until": _("A member cannot be reinstated and banned.")})
     with _membership_change(community, actor, user):
         membership = permissions.membership_of(user, community)
-        if state == State.BANNED:
-            membership = ban(actor, community, user)
-        elif state == State.ACTIVE:
+        if state == State.BANNED or banned_until not in (UNSET, None):
+            until = None if banned_until is UNSET else banned_until
+            membership = ban(actor, community, user, reason=reason, until=until)
+        elif state == State.ACTIVE or banned_until is None:
             if membership is None:
                 permissions.check_moderate(actor, community)
                 raise Forbidden(
                     _("This person is not a member of this community."), code="not_a_member"
                 )
-            if membership.state == State.PENDING:
+            if membership.state == State.PENDING and state == State.ACTIVE:
                 membership = approve(actor, community, user)
             elif membership.state == State.BANNED:
-                membership = unban(actor, community, user)
+                membership = unban(actor, community, user, reason=reason)
             else:
                 permissions.check_moderate(actor, community)
+        if silenced_until is not UNSET:
+            if silenced_until is None:
+                membership = unsilence(actor, community, user, reason=reason)
+            else:
+                membership = silence(actor, community, user, until=silenced_until, reason=reason)
         if role is not None:
             membership = set_role(actor, community, user, role=role)
     return membership

@@ -25,7 +25,7 @@ from ninja.parser import Parser
 from ninja.throttling import UserRateThrottle
 
 from community.apitools import ANY_AUTH, MEMBER_AUTH, error, registered_routers
-from community.errors import Conflict
+from community.errors import Conflict, RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -211,6 +211,13 @@ def on_http_error(request, exc):
 def on_not_found(request, exc):
     message = str(exc) if exc.args and str(exc) else _("Not found.")
     return error(request, 404, message, "not_found")
+
+
+@api.exception_handler(RateLimited)
+def on_rate_limited(request, exc):
+    response = error(request, 429, str(exc), "rate_limited", retry_after=exc.retry_after)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(PermissionDenied)

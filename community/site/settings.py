@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.mfa",
     "django_tasks",
     "django_tasks_db",
     "wagtail.contrib.forms",
@@ -147,6 +148,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "community.mfa.RequireStaffMFAMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -167,6 +169,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "community.context_processors.site",
+                "forums.moderation.chrome.context",
             ],
         },
     },
@@ -286,6 +289,12 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # A signed-in visitor sent to a login page is not bounced straight back, which
 # would loop with pages that require more than being signed in.
 ACCOUNT_AUTHENTICATED_LOGIN_REDIRECTS = False
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) and recovery
+# codes; no WebAuthn (it would need the fido2 package and HTTPS everywhere). Staff can
+# be required to enrol (community/mfa.py); moderators and managers are invited to.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = BRAND_NAME
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", False)
 # Rate limits stay at allauth's defaults (on); only the IP source is set here.
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 NINJA_NUM_PROXIES = ALLAUTH_TRUSTED_PROXY_COUNT
@@ -416,6 +425,14 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 FORUMS_MAX_POST_LENGTH = int(os.environ.get("FORUMS_MAX_POST_LENGTH", "30000"))
 # Requests per minute per user (or per IP for anonymous callers) on /api/v1/.
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "1200/m")
+# Per member and action (community/ratelimits.py): "N/s", "N/m", "N/h" or "N/d", each a
+# fixed window; staff, and a community's moderators there, are exempt.
+RATE_LIMITS = {
+    "post": ["6/m", "60/h"],
+    "flag": ["10/m", "50/h"],
+    "react": ["30/m", "300/h"],
+    "endorse": ["10/m", "60/h"],
+}
 INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "14"))
 # Real-time: stored events older than this are pruned (`manage.py prune_events`); a
 # client further behind than what is kept, or than REALTIME_REPLAY_MAX events, is

@@ -14,8 +14,9 @@ class ModerationConfig(AppConfig):
     def ready(self):
         """Plug each part of moderation into the registries below it."""
         from community import unread
-        from forums.moderation import notices, streams  # noqa: F401  (stream events)
+        from forums.moderation import chrome, notices, streams  # noqa: F401  (stream events)
 
+        chrome.connect()
         unread.register("moderation_notices", notices.unread_count)
         for part in PARTS:
             import_module(f"forums.moderation.{part}.setup").ready()

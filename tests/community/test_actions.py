@@ -52,6 +52,7 @@ def test_request_then_approve(make_community, make_user, staff, capture_events):
     assert {e["event"] for e in events if "event" in e} == {
         "membership.changed",
         "membership.requested",
+        "queue.changed",  # the request enters the moderators' review queue
     }
     with capture_events(f"me:{user.pk}") as events:
         membership = actions.approve(staff, community, user)

@@ -38,6 +38,9 @@ PAGE_KINDS = {
     "key": "image",
     "username": "member",
     "badge": "badge",
+    "item_id": "queue_item",
+    "highlight_id": "highlight",
+    "tag_id": "tag",
 }
 # ... and of an API operation.
 API_KINDS = {
@@ -48,6 +51,9 @@ API_KINDS = {
     "token": "api_token",
     "badge": "badge",
     "quality": "quality",
+    "item_id": "queue_item",
+    "highlight_id": "highlight",
+    "word_id": "watched_word",
 }
 # Parameters that name no stored object, and why they cannot tell hidden from missing.
 NOT_IDS = {
@@ -57,8 +63,12 @@ NOT_IDS = {
     "verb": "an action's name",
 }
 VERBS = {
-    "thread_action": ["vote", "lock", "pin", "status", "unaccept", "watch", "answer", "nope"],
-    "post_action": ["delete", "react", "accept", "nope"],
+    "thread_action": [
+        *("vote", "lock", "pin", "status", "unaccept", "watch", "answer"),
+        *("close", "reopen", "hide", "unhide", "move", "merge", "split", "nope"),
+    ],
+    "post_action": ["delete", "react", "accept", "hide", "restore", "nope"],
+    "moderation_queue_action": ["claim", "approve", "reject", "nope"],
     "member_action": [*MEMBER_VERBS, "nope"],
 }
 # Surfaces outside the communities' content: their ids are not community objects.
@@ -81,6 +91,10 @@ MISSING = {
     "api_token": 987_654_324,
     "badge": "no-such-badge",
     "quality": "no-such-quality",
+    "queue_item": 987_654_325,
+    "highlight": 987_654_326,
+    "tag": 987_654_327,
+    "watched_word": 987_654_328,
 }
 METHODS = ["GET", "POST"]  # what a page route is asked with (each view decides what it accepts)
 CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -231,7 +245,24 @@ def world(make_community, make_user, add_member, settings, tmp_path, staff):
         )
         for c in (hidden, public)
     )
+    # Moderation's objects of each community: a queue item, a highlight, a tag, a watched word.
+    from forums.moderation.curation import actions as curation
+    from forums.moderation.prevention import actions as prevention
+    from forums.moderation.queue import actions as queue
+
+    moderation = {
+        c.slug: {
+            "queue_item": queue.enqueue(c, "flagged", thread=t, post=p, reasons=["spam"]).pk,
+            "highlight": curation.feature(staff, t, note="Worth a read").pk,
+            "tag": curation.create_tag(staff, c, name="Brakes").pk,
+            "watched_word": prevention.add_watched_word(
+                staff, c, pattern="spam", action="block"
+            ).pk,
+        }
+        for c, t, p in ((hidden, thread, post), (public, open_thread, open_post))
+    }
     hidden_values = {
+        **moderation[hidden.slug],
         "community": hidden.slug,
         "thread": thread.pk,
         "post": post.pk,
@@ -244,6 +275,7 @@ def world(make_community, make_user, add_member, settings, tmp_path, staff):
     }
     # What each kind is when the viewer may see it: the context of a route's other parameters.
     visible_values = {
+        **moderation[public.slug],
         "community": public.slug,
         "thread": open_thread.pk,
         "post": open_post.pk,

@@ -59,8 +59,9 @@ def test_directory_cues_without_a_query_per_card(
     with CaptureQueriesContext(connection) as queries:
         page = client.get("/").content.decode()
     # Session, user, communities, memberships, the header's unread notifications, the
-    # latest thread of every card (with who posted last), the unread threads per card.
-    assert len(queries) == 7, [q["sql"] for q in queries]
+    # latest thread of every card (with who posted last), the unread threads per card,
+    # the highlights of the communities the reader may read (curation).
+    assert len(queries) == 8, [q["sql"] for q in queries]
     assert page.count("data-latest-activity") == rows
     assert page.count("last post by Pauline Poster") == rows
     assert page.count('<span class="count">1</span> thread with unread posts') == rows
@@ -80,8 +81,9 @@ def test_directory_for_a_visitor_shows_public_activity_only(
     theme.current()
     with CaptureQueriesContext(connection) as queries:
         page = client.get("/").content.decode()
-    # Communities, then the latest threads: nothing per card, and no unread counts.
-    assert len(queries) == 2, [q["sql"] for q in queries]
+    # Communities, then the latest threads, then the highlights: nothing per card, and no
+    # unread counts.
+    assert len(queries) == 3, [q["sql"] for q in queries]
     assert page.count("data-latest-activity") == (rows + 1) // 2  # the public ones
     assert "unread posts" not in page
 
@@ -104,11 +106,12 @@ def test_thread_list_shows_authors_last_posters_and_unread_posts(
         actions.reply(poster, thread, body="one")
         actions.reply(poster, thread, body="two")
     theme.current()
-    client.get("/")
+    client.get(community.get_absolute_url())  # its caches (tags, experts)
     with CaptureQueriesContext(connection) as queries:
         page = client.get(community.get_absolute_url()).content.decode()
-    # The same count as before the cues: who posted last comes with the threads.
-    assert len(queries) == 8, [q["sql"] for q in queries]
+    # The same count as before the cues (who posted last comes with the threads), and the
+    # community's highlights.
+    assert len(queries) == 9, [q["sql"] for q in queries]
     assert page.count("data-last-poster") == rows
     assert page.count('src="/media/avatars/pauline.webp"') == rows  # the last poster's avatar
     assert page.count('aria-label="2 unread posts"') == rows

@@ -192,6 +192,7 @@ def test_directory_and_members_queries_do_not_grow(
         add_member(community, make_user())
     client.force_login(viewer)
     client.get("/")  # warm the session
+    client.get(f"/c/{community.slug}/")  # and the community page's caches (tags, experts)
     with CaptureQueriesContext(connection) as home:
         assert client.get("/").status_code == 200
     with CaptureQueriesContext(connection) as members:
@@ -199,11 +200,12 @@ def test_directory_and_members_queries_do_not_grow(
     with CaptureQueriesContext(connection) as detail:
         assert client.get(f"/c/{community.slug}/").status_code == 200
     # Every signed-in page also counts the header's unread notifications (one query);
-    # the directory adds its cards' activity cues: latest threads, unread threads.
-    assert len(home) == 7, [q["sql"] for q in home]
+    # the directory adds its cards' activity cues: latest threads, unread threads, and the
+    # highlights (curation).
+    assert len(home) == 8, [q["sql"] for q in home]
     assert len(members) == 6, [q["sql"] for q in members]
-    # With its thread list and the list stream's last event id (live updates).
-    assert len(detail) == 8, [q["sql"] for q in detail]
+    # With its thread list, the list stream's last event id (live updates), its highlights.
+    assert len(detail) == 9, [q["sql"] for q in detail]
 
 
 @pytest.mark.django_db
@@ -241,13 +243,14 @@ def test_moderation_invitations_and_profile_queries_do_not_grow(
     }
     counts = {}
     for name, path in pages.items():
+        client.get(path)  # the caches of a community's pages (experts: a minute)
         with CaptureQueriesContext(connection) as queries:
             assert client.get(path).status_code == 200
         counts[name] = len(queries)
     # Each with the header's unread notifications count. The profile adds the badges app's
-    # section (community.slots): showcase, badges, levels (and their ladders, cached
-    # afterwards), endorsements, timeline and the endorse form, a fixed 11 queries.
-    assert counts == {"moderation": 7, "invitations": 6, "profile": 17}, counts
+    # section (community.slots): showcase, badges, levels (their ladders cached by the
+    # first visit), endorsements, timeline and the endorse form, a fixed 10 queries.
+    assert counts == {"moderation": 7, "invitations": 6, "profile": 16}, counts
 
 
 @pytest.mark.django_db
