@@ -123,6 +123,8 @@ def add_watched_word(actor, community, *, pattern, action, replacement=""):
                 action=word.action,
                 after={"action": word.action, "replacement": word.replacement},
             )
+            # Now, for the rest of this transaction, and again once others can read it.
+            words.changed()
             transaction.on_commit(words.changed)
     except IntegrityError:
         raise Conflict(_("This word is already watched."), code="duplicate") from None
@@ -142,4 +144,5 @@ def remove_watched_word(actor, word):
             before={"action": word.action, "replacement": word.replacement},
         )
         WatchedWord.objects.filter(pk=word.pk).delete()
+        words.changed()
         transaction.on_commit(words.changed)

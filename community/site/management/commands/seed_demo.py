@@ -8,7 +8,7 @@ from django.test.utils import override_settings
 
 from community import actions, permissions, theme
 from community.models import Community, Membership, ProfileField, User
-from community.site import demo_social
+from community.site import demo_moderation, demo_social
 
 DEMO_PASSWORD = "demo-community-2026"
 
@@ -121,12 +121,14 @@ class Command(BaseCommand):
                         actions.join(user, community)
             self._conversations(people)
             demo_social.seed(admin, people)
+            demo_moderation.seed(admin, people)
             theme.seed_velora()  # the brand's colours, logo and icon
         # Badges enabled above are awarded once that transaction commits.
         demo_social.showcase_earned(people)
         self.stdout.write(
             self.style.SUCCESS(
-                "Demo brand ready: Velora, with 3 communities, their threads, badges and levels."
+                "Demo brand ready: Velora, with 3 communities, their threads, badges and levels, "
+                "and moderation at work (theo@example.com: the queue, a question ticking)."
             )
         )
         self.stdout.write(f"Every account's password: {DEMO_PASSWORD}")
