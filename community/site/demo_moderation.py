@@ -47,9 +47,7 @@ def _curation(manager, moderator, support):
     if not brakes.tags.exists():
         curation.set_tags(moderator, brakes, list(Tag.objects.filter(name="Freins")))
     if not Highlight.objects.filter(thread=brakes).exists():
-        curation.feature(
-            moderator, brakes, note="La réponse de l'atelier : à lire avant l'hiver."
-        )
+        curation.feature(moderator, brakes, note="La réponse de l'atelier : à lire avant l'hiver.")
 
 
 def _flags_and_holds(admin, people, ideas):
