@@ -354,7 +354,7 @@ def _tell_on_duty(community, text, *, thread=None):
 
 def _locked_open_clock(clock, states=("waiting",)):
     return (
-        QuestionClock.objects.select_for_update()
+        QuestionClock.objects.select_for_update(of=("self",))
         .select_related("community", "thread", "thread__author")
         .filter(pk=clock.pk, state__in=states)
         .first()
