@@ -98,7 +98,8 @@
   function start() {
     const live = window.communityLive;
     for (const timer of document.querySelectorAll("[data-care-timer]")) show(timer);
-    if (document.querySelector("[data-care-timer]")) setInterval(tick, 1000);
+    // The waiting page ticks even when it opens empty: its rows (and timers) come live.
+    if (document.querySelector("[data-care-timer], [data-care-waiting]")) setInterval(tick, 1000);
     if (!live) return;
     const root = document.querySelector("[data-care-waiting]");
     if (root) waitingPage(root, live);
