@@ -40,7 +40,7 @@ from django.test import Client  # noqa: E402
 from community import actions as community_actions  # noqa: E402
 from community.models import User  # noqa: E402
 from forums import actions as forum_actions  # noqa: E402
-from forums.moderation.queue import actions  # noqa: E402
+from forums.moderation.queue import actions, flags  # noqa: E402
 from forums.moderation.queue.models import QueueItem  # noqa: E402
 
 staff = User.objects.create_user("staff", "staff@example.org", "x", is_staff=True)
@@ -60,7 +60,7 @@ def community(slug, count):
     thread = forum_actions.create_thread(author, club, kind="discussion", title="T", body="b")
     for i in range(count):
         post = forum_actions.reply(author, thread, body=f"Post {i} " + "words " * 40)
-        actions.flag_post(flaggers[i % 5], post, reason="spam", note=f"note {i}")
+        flags.flag_post(flaggers[i % 5], post, reason="spam", note=f"note {i}")
         if i % 3 == 0:
             actions.claim(moderator, QueueItem.objects.get(post=post))
     return club

@@ -19,7 +19,7 @@ from forums.moderation.curation import actions as curation
 from forums.moderation.curation.models import Highlight
 from forums.moderation.prevention import actions as prevention
 from forums.moderation.prevention.models import WatchedWord
-from forums.moderation.queue import actions as queue
+from forums.moderation.queue import flags as queue_flags
 from forums.moderation.queue.models import Flag
 
 TICKING_TITLE = "Ma batterie ne charge plus depuis ce matin"
@@ -61,7 +61,7 @@ def _flags_and_holds(admin, people, ideas):
     spam = forum_actions.reply(david, thread, body=SPAM)
     for flagger, reason in ((alice, "spam"), (chloe, "spam")):
         if not Flag.objects.filter(post=spam, user=flagger).exists():
-            queue.flag_post(flagger, spam, reason=reason)
+            queue_flags.flag_post(flagger, spam, reason=reason)
     forum_actions.reply(david, thread, body=HELD)  # held by the watched word
 
 

@@ -22,24 +22,21 @@ Payload shapes are in ``forums.payloads``, input cleaners in ``forums.validation
 """
 
 from forums.actions.ideas import set_idea_status, vote
-from forums.actions.moderation import (
-    approve_held,
-    close_thread,
-    hide_post,
-    hide_thread,
-    merge_thread,
-    move_thread,
-    reject_held,
-    reopen_thread,
-    restore_post,
-    set_reasoned,
-    split_thread,
-    unhide_thread,
-)
+from forums.actions.moderation import approve_held, hide_post, reject_held, restore_post
 from forums.actions.polls import vote_poll
 from forums.actions.posts import delete_post, edit_post, reply
 from forums.actions.reactions import react
 from forums.actions.reading import mark_read, watch
+from forums.actions.thread_moderation import (
+    close_thread,
+    hide_thread,
+    merge_thread,
+    move_thread,
+    reopen_thread,
+    set_reasoned,
+    split_thread,
+    unhide_thread,
+)
 from forums.actions.threads import accept_answer, create_thread, set_locked, set_pinned
 from forums.actions.uploads import upload_image
 

@@ -1,7 +1,7 @@
 """Every verb of flags and the review queue (forums/moderation/queue/setup.py VERBS),
 performed through its action: called by tests/test_domain_events.py."""
 
-from forums.moderation.queue import actions
+from forums.moderation.queue import actions, flags
 from forums.moderation.queue.models import QueueItem
 
 
@@ -16,11 +16,11 @@ def every_queue_action(staff, make_user, club):
     thread = forum_actions.create_thread(author, club, kind="discussion", title="Q", body="One")
     first = forum_actions.reply(author, thread, body="Two")
     second = forum_actions.reply(author, thread, body="Three")
-    actions.flag_post(flagger, first, reason="spam")  # flag.created
-    actions.flag_thread(flagger, thread, reason="other", note="Wrong place")
+    flags.flag_post(flagger, first, reason="spam")  # flag.created
+    flags.flag_thread(flagger, thread, reason="other", note="Wrong place")
     item = QueueItem.objects.get(post=first, state="open")
     actions.claim(staff, item)  # queue.claimed
     actions.approve(staff, item, reason="Fine")  # queue.approved
-    actions.flag_post(flagger, second, reason="abuse")
+    flags.flag_post(flagger, second, reason="abuse")
     actions.reject(staff, QueueItem.objects.get(post=second, state="open"), reason="Rude")
     actions.configure(staff, club, hide_threshold=4, claim_minutes=15)  # queue.configured

@@ -6,7 +6,7 @@ from community.models import Activity
 from forums import actions as forums_actions
 from forums.moderation.care import actions
 from forums.moderation.models import Notice
-from forums.moderation.queue import actions as queue_actions
+from forums.moderation.queue import flags as queue_flags
 from tests.moderation.care_world import care_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def test_a_burst_of_flags_on_one_thread_raises_one_alert(care, capture_events, s
         )
     with capture_events("moderation:help") as events:
         for flagger in (care.plain, *care.experts[:3]):
-            queue_actions.flag_thread(flagger, thread, reason="abuse")
+            queue_flags.flag_thread(flagger, thread, reason="abuse")
     alerts = [e for e in events if e["event"] == "alert.raised"]
     assert len(alerts) == 1
     assert alerts[0]["data"]["kind"] == "flag_burst"

@@ -7,7 +7,6 @@ from django.test.utils import CaptureQueriesContext
 from community import theme
 from community.errors import Conflict, Forbidden
 from forums import actions as forum_actions
-from forums.actions import moderation as forum_moderation
 from forums.moderation.curation import actions, queries
 from forums.moderation.curation.models import Highlight
 from tests.moderation.curation_helpers import entries, make_club
@@ -121,10 +120,10 @@ def test_scope_members_outsiders_and_other_moderators_are_refused(
 def test_a_hidden_thread_cannot_be_featured_and_drops_out(club):
     thread = question(club)
     actions.feature(club.moderator, thread, note="Good")
-    forum_moderation.hide_thread(club.moderator, thread, reason="Spam after all")
+    forum_actions.hide_thread(club.moderator, thread, reason="Spam after all")
     assert queries.community_highlights(club.community) == []
     other = question(club, title="Another")
-    forum_moderation.hide_thread(club.moderator, other, reason="Spam")
+    forum_actions.hide_thread(club.moderator, other, reason="Spam")
     other.refresh_from_db()
     with pytest.raises(Conflict, match="published"):
         actions.feature(club.moderator, other, note="No")

@@ -10,7 +10,6 @@ from django.utils import timezone
 from community.errors import Forbidden
 from community.models import Activity
 from forums import actions as forum_actions
-from forums.actions import moderation as forum_moderation
 from forums.moderation.curation import actions, deflections, queries
 from tests.moderation.curation_helpers import entries, make_club
 
@@ -55,7 +54,7 @@ def test_a_typed_sentence_still_finds_them(club):
 
 def test_hidden_and_held_threads_are_never_suggested(club):
     gone = ask(club, "Firmware rollback steps")
-    forum_moderation.hide_thread(club.moderator, gone, reason="Wrong")
+    forum_actions.hide_thread(club.moderator, gone, reason="Wrong")
     assert queries.similar_threads(club.member, club.community, "firmware rollback") == []
 
 

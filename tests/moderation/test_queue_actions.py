@@ -13,7 +13,7 @@ from forums import actions as forum_actions
 from forums import screening
 from forums.models import Status
 from forums.moderation.models import Notice
-from forums.moderation.queue import actions
+from forums.moderation.queue import actions, flags
 from forums.moderation.queue.models import Flag, QueueItem
 from tests.moderation.queue_helpers import bearer, call, world_fixture  # noqa: F401
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def flagged(world):
-    actions.flag_post(world.flaggers[0], world.post, reason="spam")
+    flags.flag_post(world.flaggers[0], world.post, reason="spam")
     return QueueItem.objects.get(post=world.post)
 
 
@@ -130,7 +130,7 @@ def test_only_this_communitys_moderators(world, flagged, make_community, make_us
 
 
 def test_reject_flagged_upholds_and_hides(world, flagged, capture_events):
-    actions.flag_post(world.flaggers[1], world.post, reason="abuse")
+    flags.flag_post(world.flaggers[1], world.post, reason="abuse")
     with capture_events("moderation:club") as received:
         actions.reject(world.moderator, flagged, reason="Advertising is not allowed.")
     world.post.refresh_from_db()
@@ -162,7 +162,7 @@ def test_reject_needs_a_reason(world, flagged):
 
 def test_reject_auto_hidden_tells_author_the_reason(world, staff):
     actions.configure(staff, world.club, hide_threshold=1.0)
-    actions.flag_post(world.flaggers[0], world.post, reason="spam")
+    flags.flag_post(world.flaggers[0], world.post, reason="spam")
     item = QueueItem.objects.get(post=world.post)
     actions.reject(world.moderator, item, reason="Spam, as flagged.")
     assert Notice.objects.filter(user=world.author, text="Spam, as flagged.").exists()
@@ -178,12 +178,12 @@ def test_approve_flagged_dismisses(world, flagged):
     entry = Activity.objects.get(verb="queue.approved")
     assert entry.data["after"] == "approved" and entry.data["reason"] == "Fine."
     # A new flag after the decision opens a new item.
-    actions.flag_post(world.flaggers[1], world.post, reason="spam")
+    flags.flag_post(world.flaggers[1], world.post, reason="spam")
     assert QueueItem.objects.filter(post=world.post, state="open").count() == 1
 
 
 def test_reject_flagged_thread_hides_it(world):
-    actions.flag_thread(world.flaggers[0], world.thread, reason="abuse")
+    flags.flag_thread(world.flaggers[0], world.thread, reason="abuse")
     item = QueueItem.objects.get(thread=world.thread, post__isnull=True)
     actions.reject(world.moderator, item, reason="Abusive title.")
     world.thread.refresh_from_db()
@@ -363,7 +363,7 @@ def test_api_scope(client, world, flagged, make_community, make_user, add_member
     secret_thread = forum_actions.create_thread(mod, secret, kind="discussion", title="S", body="s")
     member = make_user()
     add_member(secret, member)
-    actions.flag_thread(member, secret_thread, reason="spam")
+    flags.flag_thread(member, secret_thread, reason="spam")
     secret_item = QueueItem.objects.get(thread=secret_thread)
     response, body = call(client, "post", f"/queue/{secret_item.pk}/claim", outsider)
     assert response.status_code == 404

@@ -7,7 +7,7 @@ from django.db import connection, connections
 
 from community.errors import Conflict
 from community.models import Activity
-from forums.moderation.queue import actions
+from forums.moderation.queue import actions, flags
 from forums.moderation.queue.models import QueueItem
 from tests.moderation.queue_helpers import world_fixture  # noqa: F401
 
@@ -49,7 +49,7 @@ def _moderators(world, make_user, add_member, count):
 
 def test_two_moderators_claim_at_once_one_wins(world, make_user, add_member):
     assert connection.vendor == "postgresql"
-    actions.flag_post(world.flaggers[0], world.post, reason="spam")
+    flags.flag_post(world.flaggers[0], world.post, reason="spam")
     item = QueueItem.objects.get(post=world.post)
     mods = _moderators(world, make_user, add_member, 6)
     results = _race([lambda m=m: actions.claim(m, QueueItem.objects.get(pk=item.pk)) for m in mods])
@@ -63,7 +63,7 @@ def test_two_moderators_claim_at_once_one_wins(world, make_user, add_member):
 
 
 def test_two_moderators_decide_at_once_one_wins(world, make_user, add_member):
-    actions.flag_post(world.flaggers[0], world.post, reason="spam")
+    flags.flag_post(world.flaggers[0], world.post, reason="spam")
     item = QueueItem.objects.get(post=world.post)
     mods = _moderators(world, make_user, add_member, 4)
     results = _race(
@@ -78,11 +78,11 @@ def test_two_moderators_decide_at_once_one_wins(world, make_user, add_member):
 
 
 def test_flags_racing_a_rejection_neither_deadlock_nor_lose(world):
-    actions.flag_post(world.flaggers[0], world.post, reason="spam")
+    flags.flag_post(world.flaggers[0], world.post, reason="spam")
     item = QueueItem.objects.get(post=world.post)
     work = [
         lambda: actions.reject(world.moderator, QueueItem.objects.get(pk=item.pk), reason="x"),
-        *[lambda f=f: actions.flag_post(f, world.post, reason="abuse") for f in world.flaggers[1:]],
+        *[lambda f=f: flags.flag_post(f, world.post, reason="abuse") for f in world.flaggers[1:]],
     ]
     results = _race(work)
     assert all(kind in ("ok", "conflict") for kind, _value in results), results

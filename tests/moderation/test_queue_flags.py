@@ -9,7 +9,7 @@ from community.models import Activity
 from forums import actions as forum_actions
 from forums.models import Status
 from forums.moderation.models import Notice
-from forums.moderation.queue import actions
+from forums.moderation.queue import actions, flags
 from forums.moderation.queue.models import Flag, QueueItem
 from tests.moderation.queue_helpers import bearer, call, world_fixture  # noqa: F401
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def test_flag_post_records_enqueues_and_publishes(world, capture_events):
     flagger = world.flaggers[0]
     with capture_events("moderation:club") as received:
-        flag = actions.flag_post(flagger, world.post, reason="spam")
+        flag = flags.flag_post(flagger, world.post, reason="spam")
     assert (flag.reason, flag.weight, flag.outcome, flag.subject_id) == (
         "spam",
         1.0,
@@ -56,44 +56,44 @@ def test_flag_post_records_enqueues_and_publishes(world, capture_events):
 
 
 def test_more_flags_add_to_the_one_open_item(world):
-    actions.flag_post(world.flaggers[0], world.post, reason="spam")
-    actions.flag_post(world.flaggers[1], world.post, reason="abuse")
+    flags.flag_post(world.flaggers[0], world.post, reason="spam")
+    flags.flag_post(world.flaggers[1], world.post, reason="abuse")
     [item] = QueueItem.objects.filter(post=world.post)
     assert item.reasons == ["spam", "abuse"] and item.weight == 2.0
 
 
 def test_thread_flag_is_its_own_item(world):
-    actions.flag_thread(world.flaggers[0], world.thread, reason="off_topic")
-    actions.flag_post(world.flaggers[0], world.post, reason="spam")
+    flags.flag_thread(world.flaggers[0], world.thread, reason="off_topic")
+    flags.flag_post(world.flaggers[0], world.post, reason="spam")
     assert QueueItem.objects.filter(thread=world.thread, post__isnull=True).count() == 1
     assert QueueItem.objects.filter(post=world.post).count() == 1
 
 
 def test_refusals(world, make_user, make_community, add_member):
     # Twice.
-    actions.flag_post(world.flaggers[0], world.post, reason="spam")
+    flags.flag_post(world.flaggers[0], world.post, reason="spam")
     with pytest.raises(Conflict) as refused:
-        actions.flag_post(world.flaggers[0], world.post, reason="abuse")
+        flags.flag_post(world.flaggers[0], world.post, reason="abuse")
     assert refused.value.code == "already_flagged"
-    actions.flag_thread(world.flaggers[0], world.thread, reason="spam")
+    flags.flag_thread(world.flaggers[0], world.thread, reason="spam")
     with pytest.raises(Conflict):
-        actions.flag_thread(world.flaggers[0], world.thread, reason="spam")
+        flags.flag_thread(world.flaggers[0], world.thread, reason="spam")
     # One's own content.
     with pytest.raises(PermissionDenied) as refused:
-        actions.flag_post(world.author, world.post, reason="spam")
+        flags.flag_post(world.author, world.post, reason="spam")
     assert refused.value.code == "own_content"
     with pytest.raises(PermissionDenied):
-        actions.flag_thread(world.author, world.thread, reason="spam")
+        flags.flag_thread(world.author, world.thread, reason="spam")
     # Not a member (reads a public community, does not take part).
     with pytest.raises(PermissionDenied) as refused:
-        actions.flag_post(make_user(), world.post, reason="spam")
+        flags.flag_post(make_user(), world.post, reason="spam")
     assert refused.value.code == "not_a_member"
     # "other" needs a note; unknown reasons are refused.
     with pytest.raises(ValidationError) as refused:
-        actions.flag_post(world.flaggers[1], world.post, reason="other")
+        flags.flag_post(world.flaggers[1], world.post, reason="other")
     assert "note" in refused.value.message_dict
     with pytest.raises(ValidationError):
-        actions.flag_post(world.flaggers[1], world.post, reason="ugly")
+        flags.flag_post(world.flaggers[1], world.post, reason="ugly")
     assert Flag.objects.count() == 2
 
 
@@ -109,7 +109,7 @@ def test_silenced_member_cannot_flag(world, staff):
     )
     world.club.__dict__.pop("_membership_cache", None)
     with pytest.raises(PermissionDenied) as refused:
-        actions.flag_post(world.flaggers[0], world.post, reason="spam")
+        flags.flag_post(world.flaggers[0], world.post, reason="spam")
     assert refused.value.code == "silenced"
 
 
@@ -117,7 +117,7 @@ def test_deleted_post_cannot_be_flagged(world):
     forum_actions.delete_post(world.author, world.post)
     world.post.refresh_from_db()
     with pytest.raises(Conflict) as refused:
-        actions.flag_post(world.flaggers[0], world.post, reason="spam")
+        flags.flag_post(world.flaggers[0], world.post, reason="spam")
     assert refused.value.code == "not_flaggable"
 
 
@@ -125,10 +125,10 @@ def test_flagging_is_rate_limited(world, settings):
     settings.RATE_LIMITS = {"flag": ["2/m"], "post": ["100/m"]}
     flagger = world.flaggers[0]
     posts = [forum_actions.reply(world.author, world.thread, body=f"Post {i}") for i in range(3)]
-    actions.flag_post(flagger, posts[0], reason="spam")
-    actions.flag_post(flagger, posts[1], reason="spam")
+    flags.flag_post(flagger, posts[0], reason="spam")
+    flags.flag_post(flagger, posts[1], reason="spam")
     with pytest.raises(RateLimited) as refused:
-        actions.flag_post(flagger, posts[2], reason="spam")
+        flags.flag_post(flagger, posts[2], reason="spam")
     assert refused.value.retry_after >= 1
 
 
@@ -136,22 +136,22 @@ def test_refused_flags_spend_no_quota(world, settings):
     settings.RATE_LIMITS = {"flag": ["2/m"], "post": ["100/m"]}
     flagger = world.flaggers[0]
     posts = [forum_actions.reply(world.author, world.thread, body=f"Post {i}") for i in range(2)]
-    actions.flag_post(flagger, posts[0], reason="spam")
+    flags.flag_post(flagger, posts[0], reason="spam")
     for _attempt in range(3):  # a retried duplicate: a 409 each time, never a 429
         with pytest.raises(Conflict) as refused:
-            actions.flag_post(flagger, posts[0], reason="spam")
+            flags.flag_post(flagger, posts[0], reason="spam")
         assert refused.value.code == "already_flagged"
-    actions.flag_thread(flagger, world.thread, reason="abuse")
+    flags.flag_thread(flagger, world.thread, reason="abuse")
     with pytest.raises(Conflict) as refused:
-        actions.flag_thread(flagger, world.thread, reason="abuse")
+        flags.flag_thread(flagger, world.thread, reason="abuse")
     assert refused.value.code == "already_flagged"
     forum_actions.delete_post(world.author, posts[1])
     posts[1].refresh_from_db()
     with pytest.raises(Conflict) as refused:
-        actions.flag_post(flagger, posts[1], reason="spam")
+        flags.flag_post(flagger, posts[1], reason="spam")
     assert refused.value.code == "not_flaggable"
     with pytest.raises(RateLimited):  # two flags counted: the third real one is over
-        actions.flag_post(flagger, world.post, reason="spam")
+        flags.flag_post(flagger, world.post, reason="spam")
 
 
 @pytest.mark.parametrize(
@@ -159,12 +159,12 @@ def test_refused_flags_spend_no_quota(world, settings):
     [(0, 0, 1.0), (1, 0, 1.667), (3, 0, 2.2), (50, 0, 2.923), (0, 1, 0.833), (0, 50, 0.519)],
 )
 def test_weight_formula(upheld, dismissed, weight):
-    assert actions.weight_for(upheld, dismissed) == weight
+    assert flags.weight_for(upheld, dismissed) == weight
 
 
 def test_weight_is_bounded():
-    assert actions.weight_for(10_000, 0) <= 3.0
-    assert actions.weight_for(0, 10_000) >= 0.5
+    assert flags.weight_for(10_000, 0) <= 3.0
+    assert flags.weight_for(0, 10_000) >= 0.5
 
 
 def test_weight_grows_with_upheld_flags_and_falls_with_dismissed(world, staff, settings):
@@ -172,13 +172,13 @@ def test_weight_grows_with_upheld_flags_and_falls_with_dismissed(world, staff, s
     good, bad = world.flaggers[0], world.flaggers[1]
     for i in range(3):
         post = forum_actions.reply(world.author, world.thread, body=f"Spam {i}")
-        actions.flag_post(good, post, reason="spam")
+        flags.flag_post(good, post, reason="spam")
         actions.reject(world.moderator, QueueItem.objects.get(post=post), reason="Spam.")
         fine = forum_actions.reply(world.author, world.thread, body=f"Fine {i}")
-        actions.flag_post(bad, fine, reason="abuse")
+        flags.flag_post(bad, fine, reason="abuse")
         actions.approve(world.moderator, QueueItem.objects.get(post=fine))
-    assert actions.flagger_weight(good, world.club) == actions.weight_for(3, 0) == 2.2
-    assert actions.flagger_weight(bad, world.club) == actions.weight_for(0, 3) == 0.7
+    assert flags.flagger_weight(good, world.club) == flags.weight_for(3, 0) == 2.2
+    assert flags.flagger_weight(bad, world.club) == flags.weight_for(0, 3) == 0.7
     # Per community: elsewhere they start again at 1.
     other = community_actions.create_community(
         staff,
@@ -188,17 +188,17 @@ def test_weight_grows_with_upheld_flags_and_falls_with_dismissed(world, staff, s
         visibility="public",
         join_policy="open",
     )
-    assert actions.flagger_weight(good, other) == 1.0
+    assert flags.flagger_weight(good, other) == 1.0
     assert set(Flag.objects.values_list("outcome", flat=True)) == {"dismissed", "upheld"}
 
 
 def test_weight_reaching_threshold_hides_post_pending_review(world, capture_events):
-    actions.flag_post(world.flaggers[0], world.post, reason="spam")
-    actions.flag_post(world.flaggers[1], world.post, reason="spam")
+    flags.flag_post(world.flaggers[0], world.post, reason="spam")
+    flags.flag_post(world.flaggers[1], world.post, reason="spam")
     world.post.refresh_from_db()
     assert world.post.status == Status.PUBLISHED
     with capture_events("moderation:club", f"thread:{world.thread.pk}") as received:
-        actions.flag_post(world.flaggers[2], world.post, reason="abuse")
+        flags.flag_post(world.flaggers[2], world.post, reason="abuse")
     world.post.refresh_from_db()
     assert world.post.status == Status.HIDDEN and world.post.moderated_by is None
     item = QueueItem.objects.get(post=world.post, state="open")
@@ -216,15 +216,15 @@ def test_weight_reaching_threshold_hides_post_pending_review(world, capture_even
 
 def test_threshold_is_per_community(world, staff):
     actions.configure(staff, world.club, hide_threshold=1.0)
-    actions.flag_post(world.flaggers[0], world.post, reason="spam")
+    flags.flag_post(world.flaggers[0], world.post, reason="spam")
     world.post.refresh_from_db()
     assert world.post.status == Status.HIDDEN
 
 
 def test_thread_flags_past_threshold_hide_its_opening_post(world, staff):
     actions.configure(staff, world.club, hide_threshold=2.0)
-    actions.flag_thread(world.flaggers[0], world.thread, reason="abuse")
-    actions.flag_thread(world.flaggers[1], world.thread, reason="abuse")
+    flags.flag_thread(world.flaggers[0], world.thread, reason="abuse")
+    flags.flag_thread(world.flaggers[1], world.thread, reason="abuse")
     opening = world.thread.posts.get(number=1)
     assert opening.status == Status.HIDDEN
     assert QueueItem.objects.get(thread=world.thread, post__isnull=True).auto_hidden
@@ -295,5 +295,5 @@ def test_rolled_back_flag_emits_nothing(world, capture_events, monkeypatch):
 
     monkeypatch.setattr(module.activity, "record", boom)
     with capture_events("moderation:club") as received, pytest.raises(RuntimeError):
-        actions.flag_post(world.flaggers[0], world.post, reason="spam")
+        flags.flag_post(world.flaggers[0], world.post, reason="spam")
     assert received == [] and not Flag.objects.exists() and not QueueItem.objects.exists()

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from forums import actions as forum_actions
-from forums.moderation.queue import actions
+from forums.moderation.queue import actions, flags
 from forums.moderation.queue.models import Flag, QueueItem
 from tests.moderation.queue_helpers import world_fixture  # noqa: F401
 
@@ -16,10 +16,10 @@ pytestmark = pytest.mark.django_db
 def _fill(world, count, settings):
     """``count`` open items: a flagged thread, and flagged posts (a third of them claimed)."""
     settings.RATE_LIMITS = {"post": ["10000/m"], "flag": ["10000/m"]}
-    actions.flag_thread(world.flaggers[0], world.thread, reason="off_topic")
+    flags.flag_thread(world.flaggers[0], world.thread, reason="off_topic")
     for i in range(count - 1):
         post = forum_actions.reply(world.author, world.thread, body=f"Post number {i}")
-        actions.flag_post(world.flaggers[i % 4], post, reason="spam", note=f"note {i}")
+        flags.flag_post(world.flaggers[i % 4], post, reason="spam", note=f"note {i}")
         if i % 3 == 0:
             actions.claim(world.moderator, QueueItem.objects.get(post=post))
 
@@ -56,7 +56,7 @@ def test_queue_page_scope(client, world, make_user, make_community, add_member):
 
 
 def test_queue_page_buttons(client, world):
-    actions.flag_post(world.flaggers[0], world.post, reason="spam")
+    flags.flag_post(world.flaggers[0], world.post, reason="spam")
     item = QueueItem.objects.get(post=world.post)
     client.force_login(world.moderator)
     base = reverse("moderation_queue", args=["club"])
@@ -74,7 +74,7 @@ def test_queue_page_buttons(client, world):
 
 
 def test_claim_conflict_message_on_page(client, world, make_user, add_member):
-    actions.flag_post(world.flaggers[0], world.post, reason="spam")
+    flags.flag_post(world.flaggers[0], world.post, reason="spam")
     item = QueueItem.objects.get(post=world.post)
     actions.claim(world.moderator, item)
     other = make_user()

@@ -11,7 +11,7 @@ from community import permissions
 from community import queries as community_queries
 from community.apitools import MAX_ID, Slug
 from forums import queries as forum_queries
-from forums.moderation.queue import actions
+from forums.moderation.queue import actions, flags
 from forums.moderation.queue import queries as queue_queries
 
 router = Router(tags=["moderation"])
@@ -83,7 +83,7 @@ def _flag_out(flag):
 def flag_post(request, post_id: Id, payload: FlagIn):
     """Flag a post for the moderators (once; never your own): 409 if flagged already."""
     post = forum_queries.post_for(request.user, post_id)
-    flag = actions.flag_post(request.user, post, reason=payload.reason, note=payload.note)
+    flag = flags.flag_post(request.user, post, reason=payload.reason, note=payload.note)
     return Status(201, _flag_out(flag))
 
 
@@ -91,7 +91,7 @@ def flag_post(request, post_id: Id, payload: FlagIn):
 def flag_thread(request, thread_id: Id, payload: FlagIn):
     """Flag a thread (its title or subject) for the moderators: as a post."""
     thread = forum_queries.thread_for(request.user, thread_id)
-    flag = actions.flag_thread(request.user, thread, reason=payload.reason, note=payload.note)
+    flag = flags.flag_thread(request.user, thread, reason=payload.reason, note=payload.note)
     return Status(201, _flag_out(flag))
 
 

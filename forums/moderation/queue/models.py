@@ -105,7 +105,7 @@ class Flag(models.Model):
     """A member's report of a post (``post`` set) or of a thread (``post`` null).
 
     One per member and thing. ``weight`` is the flagger's weight when they flagged
-    (``forums.moderation.queue.actions.flagger_weight``); ``outcome`` is what the
+    (``forums.moderation.queue.flags.flagger_weight``); ``outcome`` is what the
     moderators decided of the item: upheld (rejected content) or dismissed.
     """
 

@@ -13,7 +13,7 @@ from community import permissions
 from community import queries as community_queries
 from community.errors import Conflict
 from forums import queries as forum_queries
-from forums.moderation.queue import actions
+from forums.moderation.queue import actions, flags
 from forums.moderation.queue import queries as queue_queries
 from forums.moderation.queue.forms import FlagForm, QueueSettingsForm
 from realtime import publish
@@ -119,7 +119,7 @@ def flag_post(request, post_id):
     thread = post.thread
     return _flag(
         request,
-        lambda **data: actions.flag_post(request.user, post, **data),
+        lambda **data: flags.flag_post(request.user, post, **data),
         f"{thread.get_absolute_url()}#post-{post.number}",
     )
 
@@ -130,6 +130,6 @@ def flag_thread(request, thread_id):
     thread = forum_queries.thread_for(request.user, thread_id)
     return _flag(
         request,
-        lambda **data: actions.flag_thread(request.user, thread, **data),
+        lambda **data: flags.flag_thread(request.user, thread, **data),
         thread.get_absolute_url(),
     )
