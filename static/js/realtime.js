@@ -206,6 +206,11 @@
         if (me && data.author && data.author.username === me) element.removeAttribute("data-author-only");
         else element.remove();
       }
+      // Flagging: on others' posts only.
+      for (const element of article.querySelectorAll("[data-others-only]")) {
+        if (me && data.author && data.author.username === me) element.remove();
+        else element.removeAttribute("data-others-only");
+      }
       fillAuthor(article, data.author);
       const time = article.querySelector("[data-slot=time]");
       time.dateTime = data.created_at;

@@ -227,6 +227,9 @@ def test_the_live_post_template_is_the_markup_of_a_rendered_post(client, forum, 
         blank = re.sub(r'<a href="[^"]*" data-author-only>.*?</a>', "", blank)
         blank = re.sub(r"<form [^>]*data-author-only>.*?</form>", "", blank, flags=re.S)
     assert "data-author-only" not in blank
+    # Flagging is marked for the script to keep on others' posts only.
+    assert blank.count("data-others-only") == 1
+    blank = blank.replace(" data-others-only", "")
     rendered = article(posts_part(page), "post-2")
     # What other apps add to the author line (community.facets) comes live as line_html.
     shown = facets.load(
@@ -236,11 +239,9 @@ def test_the_live_post_template_is_the_markup_of_a_rendered_post(client, forum, 
     # The body is the server's HTML of each post, put in as it is by the script.
     body = re.compile(r'(<div class="post-body prose" data-slot="body">).*?(</div>)', re.S)
     rendered = body.sub(r"\1\2", rendered)
-    # Flagging (moderation's queue) is never offered on the blank post: a live post may be
-    # the reader's own, and a report form per new post is not worth its weight.
-    rendered = re.sub(
-        r'<details class="inline-details flag-details".*?</details>', "", rendered, flags=re.S
-    )
+    # The flag form posts to the rendered post's own address; the blank's has __ID__.
+    reply_id = thread.posts.get(number=2).pk
+    assert f"/flag/post/{reply_id}/" in rendered and "/flag/post/__ID__/" in blank
     # Quote, reactions (with the reaction form), accept; edit and delete for a moderator.
     assert "?quote=__ID__#reply-title" in blank and "Quote</a>" in blank
     assert skeleton(blank) == skeleton(rendered)
