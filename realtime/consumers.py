@@ -27,8 +27,7 @@ import json
 import logging
 import time
 import uuid
-import weakref
-from collections import Counter, deque
+from collections import deque
 from dataclasses import dataclass, field
 
 from channels.consumer import get_handler_name
@@ -37,7 +36,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 
-from realtime import presence, publish, streams
+from realtime import presence, publish, socket_hooks, streams
 from realtime.hub import get_hub
 
 logger = logging.getLogger(__name__)
@@ -60,8 +59,6 @@ CLOSE_TOO_BIG = 4009
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FLOOD = 4429
 CLOSE_UNAVAILABLE = 4503
-# How often ``on_heartbeat`` hooks hear who has a socket open in this process.
-HOOK_HEARTBEAT_SECONDS = 30.0
 
 
 def _encodable(frame):
@@ -177,26 +174,32 @@ class StreamConsumer(AsyncWebsocketConsumer):
 
     async def _count_in(self):
         """Count this socket's user as connected here; run the connect hooks."""
-        if not (_connect_hooks or _disconnect_hooks or _heartbeat_hooks):
+        if not (
+            socket_hooks.connect_hooks
+            or socket_hooks.disconnect_hooks
+            or socket_hooks.heartbeat_hooks
+        ):
             return
-        local = _local_users()
+        local = socket_hooks.local_users()
         local.counts[self.user.pk] += 1
         self.counted = True
-        if _heartbeat_hooks and local.task is None:
-            local.task = asyncio.create_task(_heartbeat(local), name="realtime-socket-heartbeat")
-        await _run_hooks(_connect_hooks, self.user.pk)
+        if socket_hooks.heartbeat_hooks and local.task is None:
+            local.task = asyncio.create_task(
+                socket_hooks.heartbeat(local), name="realtime-socket-heartbeat"
+            )
+        await socket_hooks.run_hooks(socket_hooks.connect_hooks, self.user.pk)
 
     async def _count_out(self):
         """The disconnect hooks run when the user's last socket in this process closes."""
         if not getattr(self, "counted", False):
             return
         self.counted = False
-        local = _local_users()
+        local = socket_hooks.local_users()
         pk = self.user.pk
         local.counts[pk] -= 1
         if local.counts[pk] <= 0:
             del local.counts[pk]
-            await _run_hooks(_disconnect_hooks, pk)
+            await socket_hooks.run_hooks(socket_hooks.disconnect_hooks, pk)
 
     async def send_json(self, payload):
         await self.send(text_data=publish.dumps(payload))
@@ -231,8 +234,10 @@ class StreamConsumer(AsyncWebsocketConsumer):
             await self.send_error("missing_op")
             return
         handler = getattr(self, f"op_{frame['op']}", None)
-        if handler is None and frame["op"] in _client_writes:
-            handler = functools.partial(self._client_write, *_client_writes[frame["op"]])
+        if handler is None and frame["op"] in socket_hooks.client_writes:
+            handler = functools.partial(
+                self._client_write, *socket_hooks.client_writes[frame["op"]]
+            )
         if handler is None:
             await self.send_error("unknown_op", requested=frame["op"][:40])
             return
@@ -613,81 +618,3 @@ class StreamConsumer(AsyncWebsocketConsumer):
             await publish.send_ephemeral(
                 self.channel_layer, subscription.address, "presence", summary
             )
-
-
-# op -> (the answer's op, ``write(user, frame)`` returning the answer's data)
-_client_writes = {}
-
-
-def register_write(op, answer, write):
-    """Let clients send ``{"op": op, ...}``: ``write(user, frame)`` runs in a worker thread
-    (it calls an action) and its dict is sent back as ``{"op": answer, "ref", ...}``;
-    refusals become error frames (see ``_client_write``). Call from AppConfig.ready()."""
-    _client_writes[op] = (answer, write)
-
-
-# --- Socket hooks: who is connected, for the apps that care (realtime imports no domain) ---
-
-_connect_hooks = []
-_disconnect_hooks = []
-_heartbeat_hooks = []
-
-
-def on_connect(callback):
-    """Call ``callback(user_id)`` when an authenticated socket opens (each one).
-
-    Hooks run in the sync worker thread (``database_sync_to_async``), one after the
-    other; one that raises is logged and the socket goes on. Call from AppConfig.ready().
-    """
-    if callback not in _connect_hooks:
-        _connect_hooks.append(callback)
-
-
-def on_disconnect(callback):
-    """Call ``callback(user_id)`` when the user's last socket in this process closes."""
-    if callback not in _disconnect_hooks:
-        _disconnect_hooks.append(callback)
-
-
-def on_heartbeat(callback):
-    """Call ``callback(user_ids)`` every HOOK_HEARTBEAT_SECONDS with the users that have
-    a socket open in this process (one call a process, not one a socket)."""
-    if callback not in _heartbeat_hooks:
-        _heartbeat_hooks.append(callback)
-
-
-class _LocalUsers:
-    __slots__ = ("counts", "task")
-
-    def __init__(self):
-        self.counts = Counter()  # user id -> sockets open on this event loop
-        self.task = None  # the heartbeat, while someone is connected
-
-
-_local = weakref.WeakKeyDictionary()  # event loop -> _LocalUsers
-
-
-def _local_users():
-    loop = asyncio.get_running_loop()
-    local = _local.get(loop)
-    if local is None:
-        local = _local[loop] = _LocalUsers()
-    return local
-
-
-async def _run_hooks(hooks, argument):
-    for hook in list(hooks):
-        try:
-            await database_sync_to_async(hook)(argument)
-        except Exception:
-            logger.exception("Socket hook %r failed", hook)
-
-
-async def _heartbeat(local):
-    try:
-        while local.counts:
-            await asyncio.sleep(HOOK_HEARTBEAT_SECONDS)
-            if local.counts:
-                await _run_hooks(_heartbeat_hooks, frozenset(local.counts))
-    finally:
-        local.task = None

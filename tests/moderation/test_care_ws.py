@@ -77,9 +77,9 @@ async def test_sockets_mark_their_user_online_in_the_shared_cache(monkeypatch):
     from django.core.cache import cache
 
     from forums.moderation.care import online
-    from realtime import consumers
+    from realtime import socket_hooks
 
-    monkeypatch.setattr(consumers, "HOOK_HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr(socket_hooks, "HOOK_HEARTBEAT_SECONDS", 0.05)
     _support, expert, idle, _asker, sessions = await world()
     key = online._key(expert.pk)
     first = await open_socket(sessions[expert.pk])
@@ -95,7 +95,7 @@ async def test_sockets_mark_their_user_online_in_the_shared_cache(monkeypatch):
         if cache.get(key) is not None:
             break
     assert cache.get(key) is not None
-    monkeypatch.setattr(consumers, "HOOK_HEARTBEAT_SECONDS", 60)
+    monkeypatch.setattr(socket_hooks, "HOOK_HEARTBEAT_SECONDS", 60)
     await asyncio.sleep(0.1)  # no beat in flight past here to mark the expert again
     await first.disconnect()
     assert cache.get(key) is not None  # the expert still has a socket open here

@@ -21,7 +21,7 @@ from django.core.cache import cache
 
 from realtime import hub, streams
 
-# Three heartbeats (realtime.consumers.HOOK_HEARTBEAT_SECONDS): a process that dies
+# Three heartbeats (realtime.socket_hooks.HOOK_HEARTBEAT_SECONDS): a process that dies
 # leaves its users online at most this long.
 TTL_SECONDS = 90
 

@@ -17,7 +17,7 @@ def ready():
         verbs,
         views,
     )
-    from realtime import consumers
+    from realtime import socket_hooks
 
     activity.declare(*verbs.VERBS)
     receivers.connect()
@@ -29,8 +29,8 @@ def ready():
     )
     slots.register("community_links", views.expert_toggle)
     # Who is online, in the shared cache: several daphne processes see each other's sockets.
-    consumers.on_connect(online.mark)
-    consumers.on_heartbeat(online.mark_many)
-    consumers.on_disconnect(online.unmark)
+    socket_hooks.on_connect(online.mark)
+    socket_hooks.on_heartbeat(online.mark_many)
+    socket_hooks.on_disconnect(online.unmark)
     # The embedded default keeps the clock in-process, started by the first request.
     request_started.connect(clock.start_in_process, dispatch_uid="moderation-clock")

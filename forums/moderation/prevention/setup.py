@@ -8,7 +8,7 @@ def ready():
     from forums.moderation import nav
     from forums.moderation.prevention import screens, socket_writes
     from forums.moderation.prevention.verbs import declare_verbs
-    from realtime.consumers import register_write
+    from realtime.socket_hooks import register_write
 
     declare_verbs()
     screening.register(screens.screen)

@@ -1,4 +1,4 @@
-"""Posting and reacting over the WebSocket (``realtime.consumers.register_write``).
+"""Posting and reacting over the WebSocket (``realtime.socket_hooks.register_write``).
 
 Through the same actions as the pages and the API, so every refusal is the same:
 a silenced or suspended member, a locked thread, a watched word, a rate limit (its
