@@ -10,8 +10,9 @@ Views, the API, consumers, commands and tests call them as ``actions.join(...)``
 (re-exported here); nothing else saves these models.
 
 - ``communities``: create_community, update_community
-- ``memberships``: join, leave, approve, refuse, remove, ban, unban, set_role, update_member;
-  sanctions: silence, unsilence, suspend, unsuspend (and the worker's lift_expired_*)
+- ``memberships``: join, leave, approve, refuse, remove, ban, unban, set_role, update_member
+  (and the worker's lift_expired_ban)
+- ``sanctions``: silence, unsilence, suspend, unsuspend (and the worker's lift_expired_*)
 - ``invitations``: invite, revoke_invitation, accept_invitation
 - ``profiles``: update_profile
 - ``tokens``: create_api_token, create_own_api_token, revoke_api_token
@@ -31,14 +32,11 @@ from community.actions.memberships import (
     refuse,
     remove,
     set_role,
-    silence,
-    suspend,
     unban,
-    unsilence,
-    unsuspend,
     update_member,
 )
 from community.actions.profiles import update_profile
+from community.actions.sanctions import silence, suspend, unsilence, unsuspend
 from community.actions.tokens import create_api_token, create_own_api_token, revoke_api_token
 
 __all__ = [

@@ -9,10 +9,14 @@ member).
 
 from contextlib import contextmanager
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from community import permissions
+from community.errors import Forbidden
 from community.models import Community, Membership
 from community.payloads import membership_data
 from realtime import publish
@@ -112,3 +116,20 @@ def _locked_membership(community, user):
         membership.community = community
     permissions.remember_membership(community, user, membership)
     return membership
+
+
+def _target(community, user):
+    membership = permissions.membership_of(user, community)
+    if membership is None:
+        raise Forbidden(_("This person is not a member of this community."), code="not_a_member")
+    return membership
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _future(until, field):
+    """An end date must lie ahead (a sanction that is already over sanctions nothing)."""
+    if until is not None and until <= timezone.now():
+        raise ValidationError({field: _("Choose an end date in the future.")})

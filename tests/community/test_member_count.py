@@ -167,7 +167,7 @@ def test_the_count_follows_every_membership_action(make_community, make_user, st
         ("unsilence", lambda: actions.unsilence(staff, open_one, carol), open_one, 0),
         (
             "silence ends",
-            lambda: lift(actions.memberships.lift_expired_silence, open_one, carol, silence=True),
+            lambda: lift(actions.sanctions.lift_expired_silence, open_one, carol, silence=True),
             open_one,
             0,
         ),

@@ -9,7 +9,7 @@ passes, ``community.permissions`` already ignores a silence or suspension that i
 
 from django.utils import timezone
 
-from community.actions import memberships
+from community.actions import memberships, sanctions
 from community.models import Membership, User
 
 BATCH = 500
@@ -32,8 +32,6 @@ def lift_expired(now=None):
     ).values_list("pk", flat=True)[:BATCH]
     return {
         "bans": sum(memberships.lift_expired_ban(pk, now) for pk in list(bans)),
-        "silences": sum(memberships.lift_expired_silence(pk, now) for pk in list(silences)),
-        "suspensions": sum(
-            memberships.lift_expired_suspension(pk, now) for pk in list(suspensions)
-        ),
+        "silences": sum(sanctions.lift_expired_silence(pk, now) for pk in list(silences)),
+        "suspensions": sum(sanctions.lift_expired_suspension(pk, now) for pk in list(suspensions)),
     }
