@@ -196,6 +196,11 @@ def server_env(var_dir, *, database_url=False, redis_url=False, extra=None):
         {
             "DJANGO_SETTINGS_MODULE": "community.site.settings",
             "DJANGO_VAR_DIR": str(var_dir),
+            # The journeys share seeded members across tests: per-member rate limits out
+            # of their way, as tests.settings does (the limits have their own tests).
+            "RATE_LIMITS": ";".join(
+                f"{action}=100000/m" for action in ("post", "flag", "react", "endorse")
+            ),
             "DJANGO_EMAIL_BACKEND": "file",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_DEBUG": "1",

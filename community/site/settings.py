@@ -433,6 +433,10 @@ RATE_LIMITS = {
     "react": ["30/m", "300/h"],
     "endorse": ["10/m", "60/h"],
 }
+# Overridden from the environment: RATE_LIMITS="post=6/m,60/h;react=30/m" (per action).
+for _rule in filter(None, os.environ.get("RATE_LIMITS", "").split(";")):
+    _action, _sep, _rates = _rule.partition("=")
+    RATE_LIMITS[_action.strip()] = [rate.strip() for rate in _rates.split(",") if rate.strip()]
 INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "14"))
 # Real-time: stored events older than this are pruned (`manage.py prune_events`); a
 # client further behind than what is kept, or than REALTIME_REPLAY_MAX events, is
