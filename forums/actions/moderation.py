@@ -198,28 +198,33 @@ def approve_held(actor, obj, *, reason=""):
             post.save(update_fields=["status", "status_reason", "moderated_by"])
             entry, target = "post.approved", post
             publish_reply(post, thread, now=timezone.now())
-        extra = {} if post is None else {"thread": thread.pk}
-        activity.record(
-            entry,
-            actor=actor,
-            community=thread.community,
-            obj=target,
-            target_user=target.author_id,
-            reason=reason,
-            before=Status.HELD,
-            after=Status.PUBLISHED,
-            **extra,
-        )
-        _tell(
-            target.author_id,
-            Notice.Kind.APPROVED,
-            reason,
-            actor=actor,
-            community=thread.community,
-            thread=thread,
-            post=post,
-        )
+        _decided(actor, entry, thread, target, post, reason, Status.PUBLISHED, Notice.Kind.APPROVED)
     return target
+
+
+def _decided(actor, entry, thread, target, post, reason, after, notice):
+    """A held message's decision: its entry (held -> ``after``) and its author told why."""
+    extra = {} if post is None else {"thread": thread.pk}
+    activity.record(
+        entry,
+        actor=actor,
+        community=thread.community,
+        obj=target,
+        target_user=target.author_id,
+        reason=reason,
+        before=Status.HELD,
+        after=after,
+        **extra,
+    )
+    _tell(
+        target.author_id,
+        notice,
+        reason,
+        actor=actor,
+        community=thread.community,
+        thread=thread,
+        post=post,
+    )
 
 
 def reject_held(actor, obj, *, reason):
@@ -245,7 +250,7 @@ def reject_held(actor, obj, *, reason):
             Post.objects.filter(thread=thread, number=1).update(
                 status=Status.HIDDEN, status_reason=reason, moderated_by=actor
             )
-            target, entry, extra = thread, "thread.rejected", {}
+            target, entry = thread, "thread.rejected"
         else:
             post = _locked_post(post)
             post.thread = thread
@@ -254,27 +259,8 @@ def reject_held(actor, obj, *, reason):
             post.status, post.status_reason, post.moderated_by = Status.HIDDEN, reason, actor
             post.deleted_at = timezone.now()
             post.save(update_fields=["status", "status_reason", "moderated_by", "deleted_at"])
-            target, entry, extra = post, "post.rejected", {"thread": thread.pk}
-        activity.record(
-            entry,
-            actor=actor,
-            community=thread.community,
-            obj=target,
-            target_user=target.author_id,
-            reason=reason,
-            before=Status.HELD,
-            after=Status.HIDDEN,
-            **extra,
-        )
-        _tell(
-            target.author_id,
-            Notice.Kind.REJECTED,
-            reason,
-            actor=actor,
-            community=thread.community,
-            thread=thread,
-            post=post,
-        )
+            target, entry = post, "post.rejected"
+        _decided(actor, entry, thread, target, post, reason, Status.HIDDEN, Notice.Kind.REJECTED)
     return target
 
 
