@@ -9,6 +9,7 @@ class BadgesConfig(AppConfig):
     def ready(self):
         """Plug social value into the registries of the apps below it."""
         from badges import (
+            audiences,
             awarding,
             expertise,
             notices,
@@ -25,6 +26,7 @@ class BadgesConfig(AppConfig):
         activity.declare(*verbs.VERBS)
         reputation.connect()
         expertise.register()  # community.expertise: experts by level and community badge
+        audiences.register()  # community.audiences: badge holders and levels
         awarding.connect()
         qualities.connect()
         for facet in badge_facets.FACETS:

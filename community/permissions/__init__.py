@@ -19,11 +19,13 @@ The viewer's membership is looked up once per community object and kept on
 it (``community._membership_cache``); ``community.queries`` can prefetch it
 for a whole list with ``with_viewer_membership``.
 
-The rules are in two modules, re-exported here so that every caller asks
+The rules are in three modules, re-exported here so that every caller asks
 ``community.permissions``: ``base`` (visibility, joining, management, API tokens,
-social value) and ``moderation`` (sanctions, the audit log, customer care, flags and
-the queue, curation, prevention), which builds on ``base``.
+social value), ``moderation`` (sanctions, the audit log, customer care, flags and
+the queue, curation, prevention), which builds on ``base``, and ``audience`` (who
+meets an exclusive content's audience, and what an outsider is told of it).
 """
 
+from community.permissions.audience import *  # noqa: F403
 from community.permissions.base import *  # noqa: F403
 from community.permissions.moderation import *  # noqa: F403

@@ -367,8 +367,16 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 # Django serves media itself in development and the demo; in production the
 # reverse proxy serves MEDIA_ROOT (see docs/deployment.md).
 SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", DEBUG or DEMO)
+# Images and documents of content pages: outside MEDIA_ROOT, because content for
+# chosen audiences must never be served straight from disk. cms.surfaces.files
+# answers /content/files/ after checking who asks; the proxy must never serve it.
+CMS_FILES_ROOT = Path(os.environ.get("DJANGO_CMS_FILES_ROOT", VAR_DIR / "cms-files"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "cms_files": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": CMS_FILES_ROOT, "base_url": "/content/files/"},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -418,6 +426,13 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # A self-hosted site calls nobody: no check for Wagtail releases from staff browsers.
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Content pages' images and documents (cms.models.media): stored in "cms_files" and
+# served only after a check of the pages that use them.
+WAGTAILIMAGES_IMAGE_MODEL = "cms.ContentImage"
+WAGTAILIMAGES_RENDITION_STORAGE = "cms_files"
+WAGTAILDOCS_DOCUMENT_MODEL = "cms.ContentDocument"
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILEMBEDS_RESPONSIVE_HTML = True
 
 # --- Community --------------------------------------------------------------
 

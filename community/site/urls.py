@@ -9,7 +9,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
-from wagtail import urls as wagtail_urls  # noqa: F401  (mounted by the CMS issue)
+from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
@@ -62,6 +62,10 @@ urlpatterns = [
     ),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # Exclusive content: its own URLs first, then Wagtail's page serving under /content/
+    # (the content home is the Wagtail site's root page).
+    path("", include("cms.urls")),
+    path("content/", include(wagtail_urls)),
 ]
 
 # Our page (with the request: header, theme, CSP nonce) for bodies Django cannot read.

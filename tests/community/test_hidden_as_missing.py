@@ -78,6 +78,10 @@ NOT_COMMUNITY_SURFACES = {
     "documents/": "Wagtail documents (CMS audience gating is the CMS's)",
     "accounts/": "allauth's signed keys (email confirmation, password reset)",
     "media/": "uploaded media served in development only",
+    # Wagtail's page serving: a path of slugs, not an id; every content page it serves is
+    # gated by cms.gating (tests/cms: the gating matrix).
+    "content/((?:": "Wagtail's page serving (gated by cms.gating)",
+    "content/_util/": "Wagtail's password and login pages for its own view restrictions",
 }
 API_PREFIX = "api/v1/"
 API_CATCH_ALL = "api/v1/{rest}"

@@ -1,0 +1,5 @@
+"""Plugs the events part of exclusive content into the registries (from CmsConfig.ready())."""
+
+
+def setup():
+    pass

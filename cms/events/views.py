@@ -1,0 +1,2 @@
+def page_context(page, request):
+    return {}

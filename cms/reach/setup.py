@@ -1,0 +1,5 @@
+"""Plugs the reach part of exclusive content into the registries (from CmsConfig.ready())."""
+
+
+def setup():
+    pass

@@ -1,0 +1,2 @@
+def serve_home(page, request):
+    raise NotImplementedError
