@@ -12,7 +12,8 @@ their ``ready()`` (``badges`` adds ``badge``, holders of a badge, and ``level``,
 at least a level in a community). ``cms`` stores audiences; it never decides who
 meets one: ``community.permissions`` does, from the facts gathered here.
 
-What a kind provides (``Kind``):
+The ``community`` kind is registered by ``community.permissions.audience``, which
+decides who may know of a community. What a kind provides (``Kind``):
 
 - ``facts(user)``: what it needs to know of one member, loaded once per request
   for every page asked about (``member_facts``);
@@ -28,9 +29,6 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.utils.translation import gettext as _
-
-from community.models import Membership
 
 EVERYONE = "everyone"
 MEMBERS = "members"
@@ -121,49 +119,6 @@ def member_facts(user):
 def forget_facts(user):
     """Drop the facts kept on ``user`` (after a change that may alter them)."""
     user.__dict__.pop("_audience_facts", None)
-
-
-# --- The built-in kind: members of a community ---------------------------------
-
-
-def _community_facts(user):
-    return set(
-        Membership.objects.filter(user=user, state=Membership.State.ACTIVE).values_list(
-            "community_id", flat=True
-        )
-    )
-
-
-def _community_met(facts, rule):
-    return rule.community is not None and rule.community.pk in facts.of("community")
-
-
-def _community_members(rule):
-    return Membership.objects.filter(
-        community=rule.community, state=Membership.State.ACTIVE
-    ).values("user_id")
-
-
-def _community_visible(user, rule):
-    from community import permissions
-
-    return rule.community is not None and permissions.can_see_community(user, rule.community)
-
-
-def _community_hint(rule):
-    return _("Join %(community)s") % {"community": rule.community.name}
-
-
-register(
-    Kind(
-        "community",
-        facts=_community_facts,
-        met=_community_met,
-        members=_community_members,
-        visible=_community_visible,
-        hint=_community_hint,
-    )
-)
 
 
 def members(audience):

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from community import audiences
-from community.permissions.base import is_staff
+from community.models import Membership
+from community.permissions.base import can_see_community, is_staff
 
 
 def _rule_met(facts, rule):
@@ -78,3 +79,44 @@ def teaser(user, audience):
 
 def can_see_teaser(user, audience):
     return teaser(user, audience).shown
+
+
+# --- The built-in kind: members of a community ---------------------------------
+
+
+def _community_facts(user):
+    return set(
+        Membership.objects.filter(user=user, state=Membership.State.ACTIVE).values_list(
+            "community_id", flat=True
+        )
+    )
+
+
+def _community_met(facts, rule):
+    return rule.community is not None and rule.community.pk in facts.of("community")
+
+
+def _community_members(rule):
+    return Membership.objects.filter(
+        community=rule.community, state=Membership.State.ACTIVE
+    ).values("user_id")
+
+
+def _community_visible(user, rule):
+    return rule.community is not None and can_see_community(user, rule.community)
+
+
+def _community_hint(rule):
+    return _("Join %(community)s") % {"community": rule.community.name}
+
+
+audiences.register(
+    audiences.Kind(
+        "community",
+        facts=_community_facts,
+        met=_community_met,
+        members=_community_members,
+        visible=_community_visible,
+        hint=_community_hint,
+    )
+)
