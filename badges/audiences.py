@@ -1,6 +1,8 @@
 """The badges app's audience rules (``community.audiences``): badge holders and levels.
 
-- ``badge``: holds an award of the badge (enabled; hidden from their profile or not);
+- ``badge``: holds an award of the badge (enabled; hidden from their profile or not),
+  and, for a community's own badge, is an active member there (a banned member's
+  badge opens nothing);
 - ``level``: an active member of the community whose level there reaches ``rank``.
 
 Registered from ``BadgesConfig.ready()``; ``community.permissions`` asks them.
@@ -21,11 +23,21 @@ def _badge_facts(user):
 
 
 def _badge_met(facts, rule):
-    return rule.badge is not None and rule.badge.pk in facts.of("badge")
+    badge = rule.badge
+    if badge is None or badge.pk not in facts.of("badge"):
+        return False
+    return badge.community_id is None or badge.community_id in facts.of("community")
 
 
 def _badge_members(rule):
-    return Award.objects.filter(badge=rule.badge, badge__enabled=True).values("user_id")
+    holders = Award.objects.filter(badge=rule.badge, badge__enabled=True)
+    if rule.badge.community_id is not None:
+        holders = holders.filter(
+            user_id__in=Membership.objects.filter(
+                community_id=rule.badge.community_id, state=Membership.State.ACTIVE
+            ).values("user_id")
+        )
+    return holders.values("user_id")
 
 
 def _badge_visible(user, rule):

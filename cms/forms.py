@@ -20,6 +20,9 @@ class ContentPageForm(WagtailAdminPageForm):
         cleaned = super().clean()
         if cleaned.get("audience") == audiences.CHOSEN:
             rules = self.formsets.get("audience_rules")
+            if rules is not None:
+                # modelcluster validates the formsets after this form: clean them now.
+                rules.full_clean()
             kept = [
                 form
                 for form in (rules.forms if rules is not None else [])

@@ -5,13 +5,27 @@ PostgreSQL and Redis (the production path); see tests/conftest.py.
 """
 
 import os
+from urllib.parse import urlsplit, urlunsplit
+
+# Under pytest-xdist on the production path, each worker has its own PostgreSQL test
+# database (pytest-django) and here its own Redis database and channel-layer prefix:
+# every test clears the cache it starts with, which must not wipe another worker's rate
+# limits or presence, and thread 1 of one worker's database is not thread 1 of another's.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if WORKER.startswith("gw") and os.environ.get("REDIS_URL"):
+    _redis = urlsplit(os.environ["REDIS_URL"])
+    _database = int(_redis.path.strip("/") or 0) + 1 + int(WORKER[2:])
+    os.environ["REDIS_URL"] = urlunsplit(_redis._replace(path=f"/{_database}"))
 
 os.environ.setdefault("DJANGO_VAR_DIR", "var/test")
 os.environ.setdefault("DJANGO_EMAIL_BACKEND", "locmem")
 os.environ.setdefault("DJANGO_TASKS_BACKEND", "immediate")
 
-from community.site.settings import *  # noqa: F403
-from community.site.settings import VAR_DIR
+from community.site.settings import *  # noqa: E402, F403
+from community.site.settings import VAR_DIR  # noqa: E402
+
+if WORKER and "prefix" in CHANNEL_LAYERS["default"].get("CONFIG", {}):  # noqa: F405
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"community-{WORKER}"  # noqa: F405
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = VAR_DIR / "media"

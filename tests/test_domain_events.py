@@ -142,6 +142,11 @@ def every_action(staff, make_user):
     ):
         every_part_action(staff, make_user, club)
 
+    # Exclusive content (cms): offers, events, views, publication.
+    from tests.cms.ledger import every_cms_action
+
+    every_cms_action(staff, make_user, club)
+
     # Apps above the domains (tests/extension_app, when installed) declare verbs too.
     if "kudos.given" in activity.verbs():
         from tests.extension_app import kudos

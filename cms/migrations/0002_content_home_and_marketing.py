@@ -21,13 +21,15 @@ PAGE_PERMISSIONS = (
     "unlock_page",
     "bulk_delete_page",
 )
+# Wagtail checks the permissions of its own models for custom image and document
+# models (their permission policies' ``auth_model``), not those of cms's.
 MEDIA_PERMISSIONS = (
-    ("cms", "add_contentimage"),
-    ("cms", "change_contentimage"),
-    ("cms", "choose_contentimage"),
-    ("cms", "add_contentdocument"),
-    ("cms", "change_contentdocument"),
-    ("cms", "choose_contentdocument"),
+    ("wagtailimages", "add_image"),
+    ("wagtailimages", "change_image"),
+    ("wagtailimages", "choose_image"),
+    ("wagtaildocs", "add_document"),
+    ("wagtaildocs", "change_document"),
+    ("wagtaildocs", "choose_document"),
 )
 
 
@@ -138,6 +140,8 @@ class Migration(migrations.Migration):
         ("cms", "0001_content"),
         ("wagtailadmin", "0001_create_admin_access_permissions"),
         ("wagtailcore", "0098_apitoken"),
+        ("wagtailimages", "0027_image_description"),
+        ("wagtaildocs", "0014_alter_document_file_size"),
     ]
 
     operations = [

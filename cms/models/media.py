@@ -2,10 +2,10 @@
 
 Their files live in the ``cms_files`` storage (``settings.STORAGES``), outside
 MEDIA_ROOT: nothing serves them straight from disk. An image's URL (original or
-rendition) is under ``/content/files/``, answered by ``cms.files`` after it checks
-that the viewer may read a live page using it (or edits content); a document is
-served by Wagtail's ``serve_view``, whose ``before_serve_document`` hook asks the
-same question (``cms/wagtail_hooks.py``).
+rendition) is under ``/content/files/``, answered by ``cms.surfaces.files`` after it
+checks that the viewer may read a live page using it (or edits content); a document
+is served by Wagtail's ``serve_view``, whose ``before_serve_document`` hook asks the
+same question (``cms.surfaces.files.check_document``, registered by its setup).
 """
 
 from django.core.files.storage import storages

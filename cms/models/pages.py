@@ -25,6 +25,7 @@ from wagtail.search import index
 
 from cms.blocks import RICH_TEXT_FEATURES, ArticleBody
 from cms.forms import OfferPageForm
+from cms.models import plugins
 from cms.panels import tabs
 from community import audiences
 from community.models import Community
@@ -45,9 +46,7 @@ class ContentHome(Page):
         verbose_name = _("content home")
 
     def serve(self, request, *args, **kwargs):
-        from cms.surfaces import serving
-
-        return serving.serve_home(self, request)
+        return plugins.serving("home")(self, request)
 
     def get_sitemap_urls(self, request=None):
         return [{"location": self.get_full_url(request), "lastmod": self.last_published_at}]
@@ -111,10 +110,20 @@ class ContentPage(Page):
     parent_page_types = ["cms.ContentHome"]
     subpage_types = []
     is_creatable = False
+    # Paths under /content/ taken by cms's own views (cms/*/urls.py): a page there would
+    # never be reached.
+    RESERVED_SLUGS = ("events", "feed", "files", "offers", "search")
     kind = ""  # "article", "offer" or "event": the API's ``type``
 
     class Meta:
         verbose_name = _("content")
+
+    def clean(self):
+        super().clean()
+        if self.slug in self.RESERVED_SLUGS:
+            raise ValidationError(
+                {"slug": _("This address is taken by the site: choose another slug.")}
+            )
 
     def audience_spec(self):
         """The audience as ``community.audiences`` reads it (rules from the prefetch
@@ -124,25 +133,28 @@ class ContentPage(Page):
         rules = tuple(rule.as_rule() for rule in self.audience_rules.all())
         return audiences.Audience(reach=self.audience, match=self.audience_match, rules=rules)
 
-    def serve(self, request, *args, **kwargs):
-        from cms.surfaces import serving
+    def with_content_json(self, content):
+        # The discussion thread is opened on first publication, after the revision
+        # being published was saved: a revision never carries it, so publishing any
+        # revision keeps the live row's (as Wagtail keeps ``first_published_at``).
+        page = super().with_content_json(content)
+        page.discussion_thread_id = self.discussion_thread_id
+        return page
 
-        return serving.serve_content(self, request)
+    def serve(self, request, *args, **kwargs):
+        return plugins.serving("content")(self, request)
 
     def get_context(self, request, *args, **kwargs):
-        # What every kind shows to its audience: the discussion's latest replies.
-        from cms.conversation import discussion
-
+        # What the parts add: the discussion's latest replies, an offer's code box, an
+        # event's registration box (cms.models.plugins).
         context = super().get_context(request, *args, **kwargs)
-        context.update(discussion.page_context(self, request))
+        context.update(plugins.page_context(self, request))
         return context
 
     def serve_preview(self, request, mode_name):
         # Wagtail lets only those who may edit the page preview it (it skips serve
         # hooks): they see it whole, as its audience will.
-        from cms.surfaces import serving
-
-        return serving.serve_preview(self, request, mode_name)
+        return plugins.serving("preview")(self, request, mode_name)
 
     def get_sitemap_urls(self, request=None):
         # Only content for everyone is listed (the site's sitemap is cms.sitemaps).
@@ -258,7 +270,13 @@ class OfferPage(ContentPage):
         FieldPanel("description"),
         FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")]),
         MultiFieldPanel(
-            [FieldPanel("code_mode"), FieldPanel("shared_code"), FieldPanel("quantity_limit")],
+            [
+                FieldPanel("code_mode"),
+                FieldPanel("shared_code"),
+                FieldPanel("quantity_limit"),
+                # Not a model field: OfferPageForm's CSV import of unique codes.
+                FieldPanel("codes_csv"),
+            ],
             heading=_("Promo code"),
         ),
     ]
@@ -279,13 +297,6 @@ class OfferPage(ContentPage):
             errors["valid_until"] = _("The offer cannot end before it starts.")
         if errors:
             raise ValidationError(errors)
-
-    def get_context(self, request, *args, **kwargs):
-        from cms.offers import views
-
-        context = super().get_context(request, *args, **kwargs)
-        context.update(views.page_context(self, request))
-        return context
 
 
 class EventPage(ContentPage):
@@ -337,10 +348,3 @@ class EventPage(ContentPage):
             errors["rsvp_deadline"] = _("Registration must close by the start of the event.")
         if errors:
             raise ValidationError(errors)
-
-    def get_context(self, request, *args, **kwargs):
-        from cms.events import views
-
-        context = super().get_context(request, *args, **kwargs)
-        context.update(views.page_context(self, request))
-        return context

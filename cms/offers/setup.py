@@ -2,4 +2,10 @@
 
 
 def setup():
-    pass
+    from cms.models import OfferPage, plugins
+    from cms.offers import admin, views
+    from community.apitools import register_router
+
+    register_router("cms.offers.api.router")
+    admin.register_hooks()
+    plugins.add_context(OfferPage, views.page_context)  # the code box

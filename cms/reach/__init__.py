@@ -1,10 +1,7 @@
-"""The "Reach" tab of a content page in the admin: who it reaches and what they did."""
+"""The "Reach" tab of a content page in the admin: who it reaches and what they did.
 
-from wagtail.admin.panels import Panel
-
-
-class ReachPanel(Panel):
-    """Filled in by the reach part (see /tmp/cms-interfaces.md)."""
-
-    class BoundPanel(Panel.BoundPanel):
-        template_name = "cms/admin/reach_panel.html"
+Content-to-conversation attribution: next to eligible members, views, reveals and
+registrations, the tab shows the discussion thread the page opened and its replies.
+The tab itself is ``cms.panels.ReachPanel``; its figures are ``cms.reach.figures``,
+registered with ``cms.models.plugins`` (the models cannot import this part).
+"""

@@ -2,4 +2,7 @@
 
 
 def setup():
-    pass
+    from cms.models import plugins
+    from cms.reach import figures
+
+    plugins.add_panel("reach", figures.figures)  # the admin's Reach tab

@@ -146,6 +146,8 @@ MIDDLEWARE = [
     "community.site.middleware.MemberTimeZoneMiddleware",
     "community.site.middleware.ApiJsonErrorsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A signed-in member without access to the content admin gets a 403 on /cms/.
+    "cms.surfaces.admin_access.AdminAccessMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "community.mfa.RequireStaffMFAMiddleware",

@@ -63,6 +63,7 @@ def make_page(content_home):
         }[kind]
         title = title or f"A {kind} for {audience}"
         page = model(
+            live=fields.pop("live", publish),  # a draft is not live until published
             title=title,
             teaser=fields.pop("teaser", f"Teaser of {title}"),
             audience=audience,

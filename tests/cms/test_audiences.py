@@ -174,3 +174,10 @@ def test_facts_are_loaded_once_per_user_object(world, django_assert_num_queries)
     with django_assert_num_queries(3):  # one per registered kind
         for rule in rules * 10:
             permissions.audience_met(fan, chosen(rule))
+
+
+def test_a_community_badge_opens_nothing_to_a_banned_member(world, staff):
+    audience = chosen(Rule("badge", badge=world["badge"]))
+    actions.ban(staff, world["support"], world["expert"])
+    assert not met(world["expert"], audience)
+    assert not set(audiences.members(audience).values_list("pk", flat=True))

@@ -250,12 +250,14 @@ def test_me(client, world):
     assert response.status_code == 200
     assert data["username"] == world["member"].username
     assert {m["community"] for m in data["memberships"]} == {"club", "ideas", "support"}
-    # "achievements": the badges app's notices (badges, levels, endorsements).
+    # "achievements": the badges app's notices (badges, levels, endorsements); "content":
+    # the cms's (new content, a place freed up at an event, an event tomorrow).
     assert data["unread"] == {
         "threads": 0,
         "notifications": 0,
         "achievements": 0,
         "moderation_notices": 0,
+        "content": 0,
     }
 
 

@@ -41,6 +41,8 @@ PAGE_KINDS = {
     "item_id": "queue_item",
     "highlight_id": "highlight",
     "tag_id": "tag",
+    "page_id": "content",
+    "path": "content_file",
 }
 # ... and of an API operation.
 API_KINDS = {
@@ -54,6 +56,7 @@ API_KINDS = {
     "item_id": "queue_item",
     "highlight_id": "highlight",
     "word_id": "watched_word",
+    "page_id": "content",
 }
 # Parameters that name no stored object, and why they cannot tell hidden from missing.
 NOT_IDS = {
@@ -99,6 +102,8 @@ MISSING = {
     "highlight": 987_654_326,
     "tag": 987_654_327,
     "watched_word": 987_654_328,
+    "content": 987_654_329,
+    "content_file": "original_images/no-such-image.png",
 }
 METHODS = ["GET", "POST"]  # what a page route is asked with (each view decides what it accepts)
 CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -290,6 +295,12 @@ def world(make_community, make_user, add_member, settings, tmp_path, staff):
         "badge": open_badge.slug,
         "quality": "helpful",
     }
+    # Exclusive content for the hidden community's members: an event (the API's and the
+    # pages' routes of offers and events answer a page of another kind as a missing one)
+    # and the image it shows.
+    content = _content_for(hidden, public)
+    hidden_values |= content["hidden"]
+    visible_values |= content["visible"]
     viewers = {"anonymous": None, "outsider": outsider, "banned ex-member": banned}
     tokens = {
         name: community_actions.create_api_token(user, user, name="tests")[1]
@@ -301,6 +312,40 @@ def world(make_community, make_user, add_member, settings, tmp_path, staff):
         "visible": visible_values,
         "viewers": viewers,
         "tokens": tokens,
+    }
+
+
+def _content_for(hidden, public):
+    import datetime
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from cms.models import AudienceRule, ContentHome, ContentImage, EventPage
+
+    home = ContentHome.objects.get()
+    image = ContentImage.objects.create(title="Plan", file=ContentFile(png(), name="plan.png"))
+    pages = {}
+    for name, community in (("hidden", hidden), ("visible", public)):
+        starts = timezone.now() + datetime.timedelta(days=5)
+        page = EventPage(
+            title=f"Meet-up {name}",
+            slug=f"meet-up-{name}",
+            teaser="Come along.",
+            audience="chosen",
+            description=f'<p>Map</p><embed embedtype="image" id="{image.pk}" format="left"/>'
+            if name == "hidden"
+            else "<p>Open</p>",
+            starts_at=starts,
+            ends_at=starts + datetime.timedelta(hours=2),
+        )
+        page.audience_rules = [AudienceRule(kind="community", community=community)]
+        home.add_child(instance=page)
+        page.save_revision().publish()
+        pages[name] = page
+    return {
+        "hidden": {"content": pages["hidden"].pk, "content_file": image.file.name},
+        "visible": {"content": pages["visible"].pk, "content_file": image.file.name},
     }
 
 

@@ -130,8 +130,15 @@ def test_read_state_and_unread_counts(client, forum):
     rows, _ = queries.threads(forum["community"], user=alice)
     assert rows[0].last_read == 1 and rows[0].post_count == 2
     client.force_login(alice)
-    # "achievements" is the badges app's counter (community.unread): none here.
-    unread = {"threads": 1, "notifications": 0, "achievements": 0, "moderation_notices": 0}
+    # "achievements" is the badges app's counter (community.unread), "content" the cms's
+    # (notices about offers and events): none here.
+    unread = {
+        "threads": 1,
+        "notifications": 0,
+        "achievements": 0,
+        "moderation_notices": 0,
+        "content": 0,
+    }
     assert client.get("/api/v1/me").json()["unread"] == unread
     response = client.post(f"/api/v1/threads/{thread.pk}/read?number=99")
     assert response.json() == {"thread": thread.pk, "last_read": 2}  # capped at the last post

@@ -8,7 +8,7 @@ from django.test.utils import override_settings
 
 from community import actions, permissions, theme
 from community.models import Community, Membership, ProfileField, User
-from community.site import demo_moderation, demo_social
+from community.site import demo_content, demo_moderation, demo_social
 
 DEMO_PASSWORD = "demo-community-2026"
 
@@ -21,6 +21,7 @@ PEOPLE = [
     ("bruno", "bruno@example.com", "Bruno Garcia", "fr", False),
     ("chloe", "chloe@example.com", "Chloé Bernard", "fr", False),
     ("david", "david@example.com", "David Chen", "en", False),
+    demo_content.MARKETER,  # mia: the Marketing group, the CMS at /cms/
 ]
 
 COMMUNITIES = [
@@ -122,6 +123,7 @@ class Command(BaseCommand):
             self._conversations(people)
             demo_social.seed(admin, people)
             demo_moderation.seed(admin, people)
+            demo_content.seed(admin, people)
             theme.seed_velora()  # the brand's colours, logo and icon
         # Badges enabled above are awarded once that transaction commits.
         demo_social.showcase_earned(people)
@@ -134,6 +136,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Every account's password: {DEMO_PASSWORD}")
         for username, email, name, _lang, staff in PEOPLE:
             what = "site staff" if staff else self._roles(username)
+            if username == demo_content.MARKETER[0]:
+                what = "marketing: the CMS at /cms/"
             self.stdout.write(f"  {email:<22} {name:<24} {what}")
 
     def _person(self, username, email, display_name, language, staff):
