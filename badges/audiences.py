@@ -44,7 +44,7 @@ def _badge_visible(user, rule):
     badge = rule.badge
     if badge is None or not badge.enabled:
         return False
-    return badge.community_id is None or permissions.can_see_community(user, badge.community)
+    return badge.community_id is None or permissions.community_visible(user, badge.community)
 
 
 def _badge_hint(rule):
@@ -80,7 +80,7 @@ def _level_members(rule):
 
 
 def _level_visible(user, rule):
-    return rule.community is not None and permissions.can_see_community(user, rule.community)
+    return rule.community is not None and permissions.community_visible(user, rule.community)
 
 
 def level_name(community, rank):

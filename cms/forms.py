@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminPageForm
 
+from cms import discussions
 from community import audiences
 
 MAX_CODES_FILE_BYTES = 2 * 1024 * 1024
@@ -37,7 +38,30 @@ class ContentPageForm(WagtailAdminPageForm):
                         "badge or a level), or pick another audience."
                     ),
                 )
+            self._check_discussion(cleaned, kept)
         return cleaned
+
+    def _check_discussion(self, cleaned, rule_forms):
+        rules = [
+            audiences.Rule(
+                kind=form.cleaned_data.get("kind", ""),
+                community=form.cleaned_data.get("community"),
+                badge=form.cleaned_data.get("badge"),
+            )
+            for form in rule_forms
+            if hasattr(form, "cleaned_data")
+        ]
+        community = cleaned.get("discussion_community")
+        if not discussions.discussion_fits(rules, community):
+            names = ", ".join(c.name for c in discussions.hidden_communities(rules))
+            self.add_error(
+                "discussion_community",
+                _(
+                    "This content is for members of %(communities)s, which outsiders may "
+                    "not know of: open its discussion there, not in %(community)s."
+                )
+                % {"communities": names, "community": community.name},
+            )
 
 
 def parse_codes(upload):
@@ -51,16 +75,23 @@ def parse_codes(upload):
     except UnicodeDecodeError:
         raise forms.ValidationError(_("The file is not UTF-8 text.")) from None
     codes = {}
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        code = row[0].strip() if row else ""
-        if not code or (number == 1 and code.lower() == "code"):
-            continue
-        if len(code) > MAX_CODE_LENGTH:
-            raise forms.ValidationError(
-                _("Line %(line)d: a code has at most %(max)d characters.")
-                % {"line": number, "max": MAX_CODE_LENGTH}
-            )
-        codes[code] = None
+    # newline="": the csv module reads any line ending (an old Mac's CR included).
+    rows = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for number, row in enumerate(rows, start=1):
+            code = row[0].strip() if row else ""
+            if not code or (number == 1 and code.lower() == "code"):
+                continue
+            if len(code) > MAX_CODE_LENGTH:
+                raise forms.ValidationError(
+                    _("Line %(line)d: a code has at most %(max)d characters.")
+                    % {"line": number, "max": MAX_CODE_LENGTH}
+                )
+            codes[code] = None
+    except csv.Error as error:
+        raise forms.ValidationError(
+            _("The file is not a readable CSV file (%(error)s).") % {"error": error}
+        ) from None
     if not codes:
         raise forms.ValidationError(_("The file holds no code."))
     return list(codes)

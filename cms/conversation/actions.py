@@ -22,8 +22,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms import gating
+from cms import discussions, gating
 from cms.conversation.items import iso
+from cms.events.notices import forget_unread
 from cms.models import ContentNotice, ContentPage
 from community import activity
 from community.errors import Conflict
@@ -101,6 +102,14 @@ def open_discussion(page, actor):
     the page published without a discussion: an editor can fix it and the Reach
     panel shows none.
     """
+    if not discussions.discussion_fits(page.audience_spec().rules, page.discussion_community):
+        # The admin refuses this; a page saved another way must not widen its audience.
+        logger.warning(
+            "Content %s: its discussion would show it outside the hidden communities of "
+            "its audience; none opened",
+            page.pk,
+        )
+        return None
     author = _author(page, actor)
     if author is None:
         logger.warning(
@@ -153,11 +162,18 @@ def notify_audience(page, user_ids):
         fresh = [user_id for user_id in user_ids if user_id not in told]
         now = timezone.now()
         ContentNotice.objects.bulk_create(
-            ContentNotice(
-                user_id=user_id, kind=ContentNotice.Kind.PUBLISHED, page_id=page.pk, created_at=now
-            )
-            for user_id in fresh
+            (
+                ContentNotice(
+                    user_id=user_id,
+                    kind=ContentNotice.Kind.PUBLISHED,
+                    page_id=page.pk,
+                    created_at=now,
+                )
+                for user_id in fresh
+            ),
+            ignore_conflicts=True,  # a task retried at the same moment (the constraint)
         )
+        forget_unread(fresh)
         data = published_data(page)
         for user_id in fresh:
             publish.send_event_on_commit(f"me:{user_id}", VERB, data)

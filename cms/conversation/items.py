@@ -19,11 +19,12 @@ the viewer's registrations, whatever the number of items.
 
 import datetime
 
-from django.db.models import Count
 from wagtail.rich_text import expand_db_html
 
 from cms import gating
-from cms.models import ArticlePage, EventPage, OfferPage, OfferReveal, Registration
+from cms.events import queries as event_queries
+from cms.models import ArticlePage, EventPage, OfferPage, Registration
+from cms.offers import queries as offer_queries
 
 KINDS = {"article": ArticlePage, "offer": OfferPage, "event": EventPage}
 Going = Registration.State.GOING
@@ -66,59 +67,6 @@ def _specifics(pages):
     return found
 
 
-def _reveals(user, offer_ids):
-    if not offer_ids or not user.is_authenticated:
-        return {}
-    rows = OfferReveal.objects.filter(user=user, offer_id__in=offer_ids)
-    return {row.offer_id: row for row in rows}
-
-
-def _going_counts(event_ids):
-    if not event_ids:
-        return {}
-    rows = (
-        Registration.objects.filter(event_id__in=event_ids, state=Going)
-        .values("event_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return {row["event_id"]: row["n"] for row in rows}
-
-
-def _registrations(user, event_ids):
-    """``{event_id: {state, position?}}`` of the viewer (waitlist positions in the same
-    query: every waitlisted row of those events, in order)."""
-    if not event_ids or not user.is_authenticated:
-        return {}
-    rows = (
-        Registration.objects.filter(event_id__in=event_ids)
-        .filter(user=user)
-        .exclude(state=Registration.State.CANCELLED)
-        .values("event_id", "state", "listed_at", "pk")
-    )
-    mine = {row["event_id"]: row for row in rows}
-    waiting = [event_id for event_id, row in mine.items() if row["state"] == Waitlisted]
-    positions = {}
-    if waiting:
-        line = (
-            Registration.objects.filter(event_id__in=waiting, state=Waitlisted)
-            .order_by("event_id", "listed_at", "pk")
-            .values_list("event_id", "user_id")
-        )
-        counted = {}
-        for event_id, user_id in line:
-            counted[event_id] = counted.get(event_id, 0) + 1
-            if user_id == user.pk:
-                positions[event_id] = counted[event_id]
-    result = {}
-    for event_id, row in mine.items():
-        registration = {"state": row["state"]}
-        if row["state"] == Waitlisted:
-            registration["position"] = positions.get(event_id)
-        result[event_id] = registration
-    return result
-
-
 def _offer_data(offer, reveal):
     return {
         "body": expand_db_html(offer.description),
@@ -137,7 +85,7 @@ def _event_data(event, going, registration):
         "ends_at": iso(event.ends_at),
         "time_zone": event.time_zone,
         "capacity": event.capacity,
-        "places_left": max(event.capacity - going, 0) if event.capacity is not None else None,
+        "places_left": event_queries.places_from(event.capacity, going),
         "registration": registration,
     }
     if registration and registration["state"] == Going:
@@ -153,9 +101,9 @@ def items(user, pairs, request=None):
     specific = _specifics(met)
     offers = [pk for pk, page in specific.items() if isinstance(page, OfferPage)]
     events = [pk for pk, page in specific.items() if isinstance(page, EventPage)]
-    reveals = _reveals(user, offers)
-    going = _going_counts(events)
-    registrations = _registrations(user, events)
+    reveals = offer_queries.reveals_of(user, offers)
+    going = event_queries.going_counts(events)
+    registrations = event_queries.registrations_of(user, events)
     result = []
     for page, access in pairs:
         data = teaser_data(page, access, request)

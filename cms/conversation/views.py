@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils.dateparse import parse_datetime
 
 from cms.conversation import queries
+from cms.events import notices
 
 
 def _dated(items):
@@ -21,7 +22,13 @@ def _dated(items):
 
 @login_required
 def feed(request):
+    """The feed, with the member's content notices on top: opening it reads them (the
+    "content" unread count of the menu and of ``GET /api/v1/me``)."""
     context = queries.feed(request.user, request)
     context["content"] = _dated(context["content"])
     context["events"] = _dated(context["events"])
+    context["notices"] = notices.notices_for(request.user)
+    context["unread_notices"] = {n.pk for n in context["notices"] if n.read_at is None}
+    if context["unread_notices"]:
+        notices.mark_read(request.user)
     return render(request, "cms/conversation/feed.html", context)

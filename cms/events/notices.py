@@ -11,6 +11,8 @@ A notice counts only while its page is live: an unpublished page stops counting
 
 import datetime
 
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from cms import gating
@@ -40,6 +42,7 @@ def tell(user_id, kind, page, stream_event):
     """Write a notice of ``kind`` about ``page`` for the member and send ``stream_event``
     (with the page's data) on their ``me`` stream once the transaction commits."""
     notice = ContentNotice.objects.create(user_id=user_id, kind=kind, page_id=page.pk)
+    forget_unread([user_id])
     data = event_data(page) if hasattr(page, "starts_at") else page_data(page)
     publish.send_event_on_commit(f"me:{user_id}", stream_event, data)
     return notice
@@ -67,6 +70,36 @@ def notices_for(user, *, limit=PAGE_SIZE):
 
 def mark_read(user):
     """Mark every content notice of the member read; returns how many changed."""
-    return ContentNotice.objects.filter(user=user, read_at__isnull=True).update(
+    changed = ContentNotice.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    forget_unread([user.pk])
+    return changed
+
+
+# The menu shows the count on every page: kept in the cache, dropped (after commit)
+# whenever a notice is written or read, so other pages ask nothing.
+UNREAD_CACHE_SECONDS = 600
+
+
+def _unread_key(user_id):
+    return f"cms:content-notices:unread:v1:{user_id}"
+
+
+def cached_unread_count(user):
+    """``unread_count``, from the cache when it holds it."""
+    if not user.is_authenticated:
+        return 0
+    count = cache.get(_unread_key(user.pk))
+    if count is None:
+        count = unread_count(user)
+        cache.set(_unread_key(user.pk), count, UNREAD_CACHE_SECONDS)
+    return count
+
+
+def forget_unread(user_ids):
+    """Drop the cached counts of these members now and again once the transaction
+    commits, so that a reader who cached the count from before it is not believed."""
+    keys = [_unread_key(pk) for pk in user_ids]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))

@@ -1,4 +1,7 @@
-"""Reads of registrations: places left, a member's place in line, the attendee list."""
+"""Reads of registrations: places left, a member's place in line, the attendee list;
+for listings (the content API), the same for many events in one query each."""
+
+from django.db.models import Count
 
 from cms.models import Registration
 
@@ -9,11 +12,63 @@ def going_count(event):
     return Registration.objects.filter(event=event, state=State.GOING).count()
 
 
+def places_from(capacity, going):
+    """Free places for ``going`` members (never below 0), None without a capacity."""
+    return None if capacity is None else max(0, capacity - going)
+
+
 def places_left(event):
     """Free places at ``event`` (never below 0), or None when it has no capacity limit."""
     if event.capacity is None:
         return None
-    return max(0, event.capacity - going_count(event))
+    return places_from(event.capacity, going_count(event))
+
+
+def going_counts(event_ids):
+    """``{event_id: members going}`` for these events, in one query (listings)."""
+    if not event_ids:
+        return {}
+    rows = (
+        Registration.objects.filter(event_id__in=event_ids, state=State.GOING)
+        .values("event_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["event_id"]: row["n"] for row in rows}
+
+
+def registrations_of(user, event_ids):
+    """``{event_id: {state, position?}}`` of the viewer (waitlist positions in the same
+    query: every waitlisted row of those events, in order)."""
+    if not event_ids or not user.is_authenticated:
+        return {}
+    rows = (
+        Registration.objects.filter(event_id__in=event_ids)
+        .filter(user=user)
+        .exclude(state=Registration.State.CANCELLED)
+        .values("event_id", "state", "listed_at", "pk")
+    )
+    mine = {row["event_id"]: row for row in rows}
+    waiting = [event_id for event_id, row in mine.items() if row["state"] == State.WAITLISTED]
+    positions = {}
+    if waiting:
+        line = (
+            Registration.objects.filter(event_id__in=waiting, state=State.WAITLISTED)
+            .order_by("event_id", "listed_at", "pk")
+            .values_list("event_id", "user_id")
+        )
+        counted = {}
+        for event_id, user_id in line:
+            counted[event_id] = counted.get(event_id, 0) + 1
+            if user_id == user.pk:
+                positions[event_id] = counted[event_id]
+    result = {}
+    for event_id, row in mine.items():
+        registration = {"state": row["state"]}
+        if row["state"] == State.WAITLISTED:
+            registration["position"] = positions.get(event_id)
+        result[event_id] = registration
+    return result
 
 
 def position(registration):

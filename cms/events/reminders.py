@@ -34,6 +34,7 @@ def due(now):
         Registration.objects.filter(
             state=Registration.State.GOING,
             reminded_at__isnull=True,
+            user__is_active=True,
             event__live=True,
             event__starts_at__gt=now,
             event__starts_at__lte=now + AHEAD,

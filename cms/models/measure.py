@@ -48,6 +48,14 @@ class ContentNotice(models.Model):
                 fields=["user"], condition=Q(read_at__isnull=True), name="content_notice_unread"
             ),
         ]
+        constraints = [
+            # New content is announced once per member, even by a retried task.
+            models.UniqueConstraint(
+                fields=["user", "page"],
+                condition=Q(kind="published"),
+                name="content_notice_published_once",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.kind} for {self.user_id}"

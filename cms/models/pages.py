@@ -113,6 +113,8 @@ class ContentPage(Page):
     # Paths under /content/ taken by cms's own views (cms/*/urls.py): a page there would
     # never be reached.
     RESERVED_SLUGS = ("events", "feed", "files", "offers", "search")
+    # A copy opens a discussion of its own when first published.
+    exclude_fields_in_copy = ["discussion_thread"]
     kind = ""  # "article", "offer" or "event": the API's ``type``
 
     class Meta:

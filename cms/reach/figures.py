@@ -84,8 +84,10 @@ def figures(page):
 def _offer(offer):
     reveals = OfferReveal.objects.filter(offer_id=offer.pk).count()
     if offer.code_mode == offer.Codes.UNIQUE:
+        # Free codes as the reveal counts them (cms.offers.counts.remaining): never
+        # claimed, whatever became of a claimant's account.
         pool = OfferCode.objects.filter(offer_id=offer.pk).aggregate(
-            total=Count("pk"), free=Count("pk", filter=Q(claimed_by__isnull=True))
+            total=Count("pk"), free=Count("pk", filter=Q(claimed_at__isnull=True))
         )
         return Offer(reveals=reveals, mode=offer.code_mode, pool=pool["total"], left=pool["free"])
     left = None if offer.quantity_limit is None else max(offer.quantity_limit - reveals, 0)

@@ -4,16 +4,21 @@ Every list is narrowed by ``cms.gating.visible`` (the audience of each page is
 prefetched: ``gating.with_audience``); nothing here decides who sees what.
 """
 
+import logging
 from functools import reduce
 from operator import and_
 
 from django.core.paginator import Paginator
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from cms import gating
 from cms.models import ArticlePage, ContentHome, ContentPage, EventPage, OfferPage
 from community import audiences
+from forums.search import parse_query
+
+logger = logging.getLogger(__name__)
 
 PER_PAGE = 20
 SEARCH_MAX_TERMS = 8
@@ -70,7 +75,9 @@ def search(user, q, *, page_number=None):
     description); pages they may only be teased with are matched on their title and
     teaser alone, so a word of a body they may not read never finds its page.
     """
-    terms = q.split()[:SEARCH_MAX_TERMS]
+    # The forums' sanitizing: plain words, no quote or control character that the
+    # full-text engine would read as syntax ("unterminated string" on SQLite's FTS5).
+    terms = parse_query(q)[:SEARCH_MAX_TERMS]
     if not terms:
         return {"rows": [], "page_obj": None}
     rows = gating.visible(user, gating.live_content())
@@ -78,8 +85,12 @@ def search(user, q, *, page_number=None):
     teased = [page.pk for page, found in rows if not found.met]
     found_ids = set()
     if readable:
-        hits = ContentPage.objects.live().filter(id__in=readable).search(" ".join(terms))
-        found_ids.update(hit.pk for hit in hits)
+        try:
+            with transaction.atomic():  # a savepoint: the request's transaction survives
+                hits = ContentPage.objects.live().filter(id__in=readable).search(" ".join(terms))
+                found_ids.update(hit.pk for hit in hits)
+        except DatabaseError:
+            logger.warning("Content search failed for %r", terms, exc_info=True)
     if teased:
         per_term = [Q(title__icontains=term) | Q(teaser__icontains=term) for term in terms]
         found_ids.update(

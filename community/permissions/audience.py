@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from community import audiences
-from community.models import Membership
-from community.permissions.base import can_see_community, is_staff
+from community.models import Community, Membership
+from community.permissions.base import is_staff
 
 
 def _rule_met(facts, rule):
@@ -77,8 +77,14 @@ def teaser(user, audience):
     return Teaser(shown=True, hints=sign_in + hints)
 
 
-def can_see_teaser(user, audience):
-    return teaser(user, audience).shown
+def community_visible(user, community):
+    """``can_see_community``, answered from the member's audience facts: a listing of
+    pages naming many communities asks no query per community."""
+    if community.visibility != Community.Visibility.HIDDEN or is_staff(user):
+        return True
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return community.pk in audiences.member_facts(user).of("community")
 
 
 # --- The built-in kind: members of a community ---------------------------------
@@ -103,7 +109,7 @@ def _community_members(rule):
 
 
 def _community_visible(user, rule):
-    return rule.community is not None and can_see_community(user, rule.community)
+    return rule.community is not None and community_visible(user, rule.community)
 
 
 def _community_hint(rule):

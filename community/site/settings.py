@@ -13,29 +13,20 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from community.site.csp_policy import (  # noqa: F401  (settings read by django-csp, csp.py)
+    CONTENT_SECURITY_POLICY,
+    CSP_ADMIN_DIRECTIVES,
+    CSP_ADMIN_PREFIXES,
+    CSP_REPORT_PATH,
+)
+from community.site.environment import demo_secret_key, env_bool, env_list
 
 # The repository: community/site/settings.py is three levels down.
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("DJANGO_VAR_DIR", BASE_DIR / "var"))
-
-
-def env_bool(name, default):
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    if value.lower() in {"1", "true", "yes", "on"}:
-        return True
-    if value.lower() in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {value!r}.")
-
-
-def env_list(name, default=()):
-    value = os.environ.get(name, "")
-    return [item.strip() for item in value.split(",") if item.strip()] or list(default)
 
 
 # The demo (scripts/demo, DJANGO_DEMO=1): DEBUG off by default, so that visitors
@@ -45,20 +36,6 @@ def env_list(name, default=()):
 # process itself. Never for a public address.
 DEMO = env_bool("DJANGO_DEMO", False)
 DEBUG = env_bool("DJANGO_DEBUG", not DEMO)
-
-
-def demo_secret_key(path):
-    """The demo's key: read from ``path``, created there once (mode 0600) if missing."""
-    import secrets
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(descriptor, "w") as file:
-        file.write(secrets.token_urlsafe(50))
-    return path.read_text().strip()
 
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -434,7 +411,8 @@ WAGTAILIMAGES_IMAGE_MODEL = "cms.ContentImage"
 WAGTAILIMAGES_RENDITION_STORAGE = "cms_files"
 WAGTAILDOCS_DOCUMENT_MODEL = "cms.ContentDocument"
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
-WAGTAILEMBEDS_RESPONSIVE_HTML = True
+# Embeds without inline styles (the CSP refuses them): cms.css sizes the players.
+WAGTAILEMBEDS_RESPONSIVE_HTML = False
 
 # --- Community --------------------------------------------------------------
 
@@ -473,41 +451,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
-# Content-Security-Policy (django-csp 4, community/site/csp.py; rules in docs/security.md).
-# Member-facing pages: only scripts carrying this response's nonce run ('strict-dynamic'
-# lets them load others); styles from our files or a nonced <style> (the brand theme).
-CSP_REPORT_PATH = "/csp-report/"
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [csp_constants.SELF],
-        "script-src": [csp_constants.NONCE, csp_constants.STRICT_DYNAMIC],
-        "style-src": [csp_constants.SELF, csp_constants.NONCE],
-        "img-src": [csp_constants.SELF, "data:"],
-        "connect-src": [csp_constants.SELF],  # fetch and the /ws/ socket (same origin)
-        "object-src": [csp_constants.NONE],
-        "base-uri": [csp_constants.SELF],
-        "frame-ancestors": [csp_constants.NONE],
-        "report-uri": [CSP_REPORT_PATH],
-    },
-}
-# The Django admin (/admin/) and Wagtail's (/cms/) ship inline scripts, styles and
-# handlers: their own policy allows inline code but still only from our origin, no
-# plugins, no foreign <base>, framed only by our own pages (Wagtail's preview).
-CSP_ADMIN_PREFIXES = ("/admin/", "/cms/")
-CSP_ADMIN_DIRECTIVES = {
-    "default-src": [csp_constants.SELF],
-    "script-src": [csp_constants.SELF, csp_constants.UNSAFE_INLINE],
-    "style-src": [csp_constants.SELF, csp_constants.UNSAFE_INLINE],
-    "img-src": [csp_constants.SELF, "data:", "blob:"],
-    "font-src": [csp_constants.SELF, "data:"],
-    "connect-src": [csp_constants.SELF],  # so no update check or other call leaves the site
-    "frame-src": [csp_constants.SELF],
-    "object-src": [csp_constants.NONE],
-    "base-uri": [csp_constants.SELF],
-    "frame-ancestors": [csp_constants.SELF],
-    "form-action": [csp_constants.SELF],
-    "report-uri": [CSP_REPORT_PATH],
-}
+# Content-Security-Policy: CONTENT_SECURITY_POLICY, CSP_REPORT_PATH, CSP_ADMIN_PREFIXES
+# and CSP_ADMIN_DIRECTIVES come from community/site/csp_policy.py (imported above).
+
 # Violation reports each client may send per minute before being refused (429).
 CSP_REPORTS_PER_MINUTE = int(os.environ.get("CSP_REPORTS_PER_MINUTE", "30"))
 

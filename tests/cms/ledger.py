@@ -6,13 +6,14 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from cms.events import actions as events
-from cms.models import ContentHome, EventPage, OfferPage
+from cms.models import EventPage, OfferPage
 from cms.offers import actions as offers
 from cms.surfaces import actions as surfaces
+from tests.cms.conftest import ensure_site
 
 
 def _publish(page, user):
-    ContentHome.objects.get().add_child(instance=page)
+    ensure_site().add_child(instance=page)
     page.save_revision(user=user).publish(user=user)  # content.published
     page.refresh_from_db()
     return page

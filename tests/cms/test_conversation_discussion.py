@@ -197,3 +197,59 @@ def test_the_served_page_shows_the_discussion(client, discussed, club_world):
     html = client.get(discussed.url).content.decode()
     assert "Served live reply" not in html
     assert "Join Club to take part." in html
+
+
+def _hidden_club_page(make_page, marketer, make_community, discussion_community):
+    secret = make_community("secret", name="Secret", visibility="hidden", join_policy="invite")
+    return secret, make_page(
+        "article",
+        audience="chosen",
+        rules=[("community", secret)],
+        discussion_community=discussion_community or secret,
+        user=marketer,
+    )
+
+
+def test_a_hidden_communitys_content_is_not_discussed_elsewhere(
+    make_page, marketer, make_community, club_world
+):
+    # Saved another way than the admin (which refuses it): no thread opens in the club.
+    _secret, page = _hidden_club_page(make_page, marketer, make_community, club_world["club"])
+    assert Thread.objects.count() == 0 and page.discussion_thread_id is None
+
+
+def test_a_hidden_communitys_content_is_discussed_there(
+    make_page, marketer, make_community, staff, add_member
+):
+    secret = make_community("secret", name="Secret", visibility="hidden", join_policy="invite")
+    add_member(secret, marketer)
+    page = make_page(
+        "article",
+        audience="chosen",
+        rules=[("community", secret)],
+        discussion_community=secret,
+        user=marketer,
+    )
+    page.refresh_from_db()
+    assert Thread.objects.get().community == secret == page.discussion_thread.community
+
+
+def test_discussion_fits_names_the_hidden_communities(make_community):
+    from cms import discussions
+    from community.audiences import Rule
+
+    secret = make_community("secret", visibility="hidden", join_policy="invite")
+    public = make_community("open")
+    rules = [Rule("community", community=secret), Rule("community", community=public)]
+    assert discussions.hidden_communities(rules) == [secret]
+    assert discussions.discussion_fits(rules, secret)
+    assert not discussions.discussion_fits(rules, public)
+    assert discussions.discussion_fits([Rule("community", community=public)], public)
+    assert discussions.discussion_fits(rules, None)
+
+
+def test_a_copy_opens_a_discussion_of_its_own(discussed, marketer):
+    copy = discussed.copy(update_attrs={"slug": "copy", "title": "Copy"}, user=marketer)
+    copy.refresh_from_db()  # published as a copy of a live page: its own thread opened
+    assert copy.discussion_thread_id not in (None, discussed.discussion_thread_id)
+    assert Thread.objects.count() == 2

@@ -131,3 +131,23 @@ def test_feed_query_count(
         assert client.get("/api/v1/feed").status_code == 200
     with django_assert_max_num_queries(40):
         assert client.get("/feed/").status_code == 200
+
+
+def test_the_feed_lists_and_reads_the_members_content_notices(client, feed_world):
+    from cms.events import notices
+    from cms.models import ContentNotice
+
+    member = feed_world["member"]
+    ContentNotice.objects.create(
+        user=member, kind=ContentNotice.Kind.REMINDER, page=feed_world["club_event"]
+    )
+    client.force_login(member)
+    home = client.get("/").content.decode()
+    assert 'data-unread-content aria-label="new notices about content">1<' in home
+    assert client.get("/api/v1/me").json()["unread"]["content"] == 1
+    html = client.get("/feed/").content.decode()
+    assert "data-feed-notices" in html and "Club meetup" in html
+    # Opened: read, on the API and in the menu at once (the cached count is dropped).
+    assert notices.unread_count(member) == 0
+    assert client.get("/api/v1/me").json()["unread"]["content"] == 0
+    assert "data-unread-content" not in client.get("/").content.decode()

@@ -11,11 +11,11 @@ from cms.models import EventPage, Registration
 from community.errors import Conflict
 from community.models import Activity
 
-# serialized_rollback: the content home and the Marketing group come from cms's data
-# migration, which a transactional test's flush would otherwise leave out for the next.
+# The content home and the Marketing group, emptied by each test's flush, are made
+# again by the content_home fixture (tests/cms/conftest.py).
 pytestmark = [
     pytest.mark.production,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

@@ -106,6 +106,8 @@ def test_codes_uploaded_on_edit_are_added_and_repeats_skipped(
         (SimpleUploadedFile("c.csv", b"\xff\xfe\x00bad"), "not UTF-8"),
         (SimpleUploadedFile("c.csv", b"code\n\n"), "holds no code"),
         (SimpleUploadedFile("c.csv", ("X" * 65).encode()), "at most 64 characters"),
+        # A field longer than the csv module takes: refused, never a 500.
+        (SimpleUploadedFile("c.csv", b'"' + b"X" * 200_000 + b'"'), "not a readable CSV"),
     ],
 )
 def test_a_bad_file_is_refused_and_nothing_is_saved(
@@ -135,3 +137,10 @@ def add_codes_to():
         OfferCode.objects.bulk_create(OfferCode(offer=offer, code=c) for c in codes)
 
     return add
+
+
+def test_codes_with_old_mac_line_endings_are_read():
+    from cms.forms import parse_codes
+
+    upload = SimpleUploadedFile("mac.csv", b"code\rVELO-1\rVELO-2\r")
+    assert parse_codes(upload) == ["VELO-1", "VELO-2"]

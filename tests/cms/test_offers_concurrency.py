@@ -15,8 +15,8 @@ from community.models import Activity, User
 
 pytestmark = [
     pytest.mark.production,
-    # serialized_rollback: the content home made by cms's data migration survives the flush.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The content home, emptied by each test's flush, is made again by content_home.
+    pytest.mark.django_db(transaction=True),
 ]
 
 

@@ -61,11 +61,13 @@ def test_the_home_is_paginated(client, make_page):
 
 @pytest.mark.parametrize("count", [2, 30])
 def test_the_home_reads_a_fixed_number_of_queries(
-    client, make_page, make_user, club, count, django_assert_max_num_queries
+    client, make_page, make_user, club, secret, count, django_assert_max_num_queries
 ):
     member = make_user()
     for number in range(count):
-        rules = [("community", club)] if number % 2 else []
+        # Rules about a public and a hidden community: the teaser's "may they know of
+        # it" is answered from the viewer's facts, not a query per page.
+        rules = [("community", club), ("community", secret)] if number % 2 else []
         make_page(
             "article",
             title=f"Page {number}",
@@ -153,3 +155,10 @@ def test_the_site_menu_has_a_content_item(client, make_user):
     client.force_login(make_user())
     html = client.get("/").content.decode()
     assert '<a href="/content/">Content</a>' in html
+
+
+@pytest.mark.parametrize("q", ['"', 'x"y', "(", "a*", "NEAR(", "-", "'"])
+def test_search_with_the_engines_syntax_characters_answers(client, make_page, q):
+    make_page("article", title="Open news", audience="everyone", body=body("OPEN-BODY"))
+    response = client.get("/content/search/", {"q": q})
+    assert response.status_code == 200

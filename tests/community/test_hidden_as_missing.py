@@ -28,6 +28,7 @@ from community import actions as community_actions
 from community.views import MEMBER_VERBS
 from forums import actions
 from forums.models import Notification
+from tests.cms.hidden_content import content_for
 
 # What each path parameter of a page names.
 PAGE_KINDS = {
@@ -298,7 +299,7 @@ def world(make_community, make_user, add_member, settings, tmp_path, staff):
     # Exclusive content for the hidden community's members: an event (the API's and the
     # pages' routes of offers and events answer a page of another kind as a missing one)
     # and the image it shows.
-    content = _content_for(hidden, public)
+    content = content_for(hidden, public, png())
     hidden_values |= content["hidden"]
     visible_values |= content["visible"]
     viewers = {"anonymous": None, "outsider": outsider, "banned ex-member": banned}
@@ -312,40 +313,6 @@ def world(make_community, make_user, add_member, settings, tmp_path, staff):
         "visible": visible_values,
         "viewers": viewers,
         "tokens": tokens,
-    }
-
-
-def _content_for(hidden, public):
-    import datetime
-
-    from django.core.files.base import ContentFile
-    from django.utils import timezone
-
-    from cms.models import AudienceRule, ContentHome, ContentImage, EventPage
-
-    home = ContentHome.objects.get()
-    image = ContentImage.objects.create(title="Plan", file=ContentFile(png(), name="plan.png"))
-    pages = {}
-    for name, community in (("hidden", hidden), ("visible", public)):
-        starts = timezone.now() + datetime.timedelta(days=5)
-        page = EventPage(
-            title=f"Meet-up {name}",
-            slug=f"meet-up-{name}",
-            teaser="Come along.",
-            audience="chosen",
-            description=f'<p>Map</p><embed embedtype="image" id="{image.pk}" format="left"/>'
-            if name == "hidden"
-            else "<p>Open</p>",
-            starts_at=starts,
-            ends_at=starts + datetime.timedelta(hours=2),
-        )
-        page.audience_rules = [AudienceRule(kind="community", community=community)]
-        home.add_child(instance=page)
-        page.save_revision().publish()
-        pages[name] = page
-    return {
-        "hidden": {"content": pages["hidden"].pk, "content_file": image.file.name},
-        "visible": {"content": pages["visible"].pk, "content_file": image.file.name},
     }
 
 
