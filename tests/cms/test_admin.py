@@ -354,3 +354,35 @@ def test_a_slug_taken_by_the_sites_own_addresses_is_refused(make_page, slug):
     with pytest.raises(ValidationError) as refused:
         make_page("article", slug=slug)
     assert "slug" in refused.value.message_dict
+
+
+def test_a_hidden_communitys_content_may_not_be_discussed_elsewhere(
+    client, marketer, content_home, make_community
+):
+    secret = make_community("secret", name="Secret", visibility="hidden", join_policy="invite")
+    square = make_community("square", name="Square")
+    client.force_login(marketer)
+    rules = [{"kind": "community", "community": str(secret.pk)}]
+
+    response = _create(
+        client,
+        content_home,
+        "article",
+        title="Elsewhere",
+        rules=rules,
+        discussion_community=str(square.pk),
+        action="action-publish",
+    )
+
+    assert response.status_code == 200
+    assert "open its discussion there" in " ".join(_errors(response)["discussion_community"])
+    assert not ArticlePage.objects.filter(title="Elsewhere").exists()
+    response = _create(
+        client,
+        content_home,
+        "article",
+        title="There",
+        rules=rules,
+        discussion_community=str(secret.pk),
+    )
+    assert response.status_code == 302 and ArticlePage.objects.filter(title="There").exists()
