@@ -6,9 +6,10 @@ the audience and the teaser and fetch the specific fields of a page only to
 show it. A content page lives under the content home, and nothing lives under
 it.
 
-Pages are served by ``cms.serving`` (the full page, or the teaser for whoever is
-outside the audience); their audience is decided by ``community.permissions``
-from ``audience_spec()``.
+Pages are served by ``cms.surfaces.serving`` (the full page, or the teaser for
+whoever is outside the audience), reached through ``cms.models.plugins`` like the
+other parts' additions to a page; their audience is decided by
+``community.permissions`` from ``audience_spec()``.
 """
 
 import zoneinfo
