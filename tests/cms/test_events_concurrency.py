@@ -1,15 +1,13 @@
 """RSVPs under concurrency, on PostgreSQL: threads with their own connections, racing to
 register and cancel. The event is never overbooked and the waitlist keeps its order."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from cms.events import actions
 from cms.models import EventPage, Registration
-from community.errors import Conflict
 from community.models import Activity
+from tests.concurrency import race
 
 # The content home and the Marketing group, emptied by each test's flush, are made
 # again by the content_home fixture (tests/cms/conftest.py).
@@ -17,30 +15,6 @@ pytestmark = [
     pytest.mark.production,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _race(workers):
-    """Run each callable in its own thread (own connection), released at once."""
-    barrier = threading.Barrier(len(workers))
-    results = [None] * len(workers)
-
-    def run(index, work):
-        try:
-            barrier.wait(10)
-            results[index] = ("ok", work())
-        except Conflict as error:
-            results[index] = ("conflict", error.code)
-        except Exception as error:
-            results[index] = ("error", repr(error))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 def _fresh(event):
@@ -55,7 +29,7 @@ def test_members_racing_for_places_never_overbook(make_page, make_user):
     assert connection.vendor == "postgresql"
     event = make_page("event", capacity=5)
     members = [make_user() for _ in range(16)]
-    results = _race([lambda m=m: actions.register(m, _fresh(event)).state for m in members])
+    results = race([lambda m=m: actions.register(m, _fresh(event)).state for m in members])
     assert all(kind == "ok" for kind, _value in results), results
     assert sorted(value for _kind, value in results) == ["going"] * 5 + ["waitlisted"] * 11
     assert _going(event) == 5
@@ -70,7 +44,7 @@ def test_members_racing_for_places_never_overbook(make_page, make_user):
 def test_a_member_racing_themselves_registers_once(make_page, make_user):
     event = make_page("event", capacity=5)
     member = make_user()
-    results = _race([lambda: actions.register(member, _fresh(event)).state for _ in range(6)])
+    results = race([lambda: actions.register(member, _fresh(event)).state for _ in range(6)])
     assert sorted(results) == [("conflict", "already_registered")] * 5 + [("ok", "going")]
     assert Registration.objects.filter(event=event).count() == 1
     assert Activity.objects.filter(verb="event.registered").count() == 1
@@ -88,7 +62,7 @@ def test_cancellations_racing_registrations_never_overbook(make_page, make_user)
     newcomers = [make_user() for _ in range(8)]
     work = [lambda m=m: actions.cancel(m, _fresh(event)).state for m in leaving]
     work += [lambda m=m: actions.register(m, _fresh(event)).state for m in newcomers]
-    results = _race(work)
+    results = race(work)
     assert all(kind == "ok" for kind, _value in results), results
     assert _going(event) == 4
     # The places freed went to the first three who were waiting, not to newcomers.
@@ -108,7 +82,7 @@ def test_a_member_racing_cancel_and_register_stays_consistent(make_page, make_us
     for member in members:
         work.append(lambda m=member: actions.cancel(m, _fresh(event)).state)
         work.append(lambda m=member: actions.register(m, _fresh(event)).state)
-    results = _race(work)
+    results = race(work)
     assert all(kind in ("ok", "conflict") for kind, _value in results), results
     assert _going(event) <= 1
     waiting = Registration.objects.filter(event=event, state="waitlisted").exists()

@@ -3,45 +3,19 @@
 N members racing for a pool of K codes get exactly min(N, K) distinct codes; a member
 racing himself gets one code; a shared code's limit holds."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from cms.models import OfferCode, OfferPage, OfferReveal
 from cms.offers import actions
-from community.errors import Conflict
 from community.models import Activity, User
+from tests.concurrency import race
 
 pytestmark = [
     pytest.mark.production,
     # The content home, emptied by each test's flush, is made again by content_home.
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _race(workers):
-    """Run each callable in its own thread (own connection), released at once."""
-    barrier = threading.Barrier(len(workers))
-    results = [None] * len(workers)
-
-    def run(index, work):
-        try:
-            barrier.wait(10)
-            results[index] = ("ok", work())
-        except Conflict as error:
-            results[index] = ("conflict", error.code)
-        except Exception as error:
-            results[index] = ("error", repr(error))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 def _reveal_as(user_pk, offer_pk):
@@ -77,7 +51,7 @@ def test_members_racing_for_a_pool_get_min_n_k_distinct_codes(
     assert connection.vendor == "postgresql"
     offer = _pool(make_page, club, pool)
     users = _members(make_user, add_member, club, racers)
-    results = _race([_reveal_as(user.pk, offer.pk) for user in users])
+    results = race([_reveal_as(user.pk, offer.pk) for user in users])
     won = [value for kind, value in results if kind == "ok"]
     assert len(won) == min(racers, pool), results
     assert sorted(kind for kind, _ in results) == ["conflict"] * (racers - len(won)) + ["ok"] * len(
@@ -96,7 +70,7 @@ def test_members_racing_for_a_pool_get_min_n_k_distinct_codes(
 def test_a_member_racing_himself_gets_one_code(make_user, add_member, club, make_page):
     offer = _pool(make_page, club, 5)
     [user] = _members(make_user, add_member, club, 1)
-    results = _race([_reveal_as(user.pk, offer.pk) for _ in range(8)])
+    results = race([_reveal_as(user.pk, offer.pk) for _ in range(8)])
     assert {kind for kind, _ in results} == {"ok"}, results
     assert len({value.code for _, value in results}) == 1
     assert OfferCode.objects.filter(offer=offer, claimed_by=user).count() == 1
@@ -105,10 +79,10 @@ def test_a_member_racing_himself_gets_one_code(make_user, add_member, club, make
     assert actions.remaining(offer) == 4
 
 
-def test_a_shared_codes_limit_holds_under_a_race(make_user, add_member, club, make_page):
+def test_a_shared_codes_limit_holds_under_arace(make_user, add_member, club, make_page):
     offer = make_page("offer", audience="chosen", rules=[("community", club)], quantity_limit=3)
     users = _members(make_user, add_member, club, 8)
-    results = _race([_reveal_as(user.pk, offer.pk) for user in users])
+    results = race([_reveal_as(user.pk, offer.pk) for user in users])
     assert sorted(kind for kind, _ in results) == ["conflict"] * 5 + ["ok"] * 3, results
     assert OfferReveal.objects.filter(offer=offer).count() == 3
     assert actions.remaining(offer) == 0
@@ -119,7 +93,7 @@ def test_a_member_racing_himself_for_a_shared_code_reveals_once(
 ):
     offer = make_page("offer", audience="chosen", rules=[("community", club)])
     [user] = _members(make_user, add_member, club, 1)
-    results = _race([_reveal_as(user.pk, offer.pk) for _ in range(6)])
+    results = race([_reveal_as(user.pk, offer.pk) for _ in range(6)])
     assert {kind for kind, _ in results} == {"ok"}, results
     assert len({value.pk for _, value in results}) == 1
     assert Activity.objects.filter(verb="offer.revealed").count() == 1

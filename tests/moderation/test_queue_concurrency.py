@@ -1,41 +1,15 @@
 """Claims under concurrency, on PostgreSQL: threads with their own connections, one winner."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
-from community.errors import Conflict
 from community.models import Activity
 from forums.moderation.queue import actions, flags
 from forums.moderation.queue.models import QueueItem
+from tests.concurrency import race
 from tests.moderation.queue_helpers import world_fixture  # noqa: F401
 
 pytestmark = [pytest.mark.production, pytest.mark.django_db(transaction=True)]
-
-
-def _race(workers):
-    """Run each callable in its own thread (own connection), released at once."""
-    barrier = threading.Barrier(len(workers))
-    results = [None] * len(workers)
-
-    def run(index, work):
-        try:
-            barrier.wait(10)
-            results[index] = ("ok", work())
-        except Conflict as error:
-            results[index] = ("conflict", error.code)
-        except Exception as error:
-            results[index] = ("error", repr(error))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
 
 
 def _moderators(world, make_user, add_member, count):
@@ -52,7 +26,7 @@ def test_two_moderators_claim_at_once_one_wins(world, make_user, add_member):
     flags.flag_post(world.flaggers[0], world.post, reason="spam")
     item = QueueItem.objects.get(post=world.post)
     mods = _moderators(world, make_user, add_member, 6)
-    results = _race([lambda m=m: actions.claim(m, QueueItem.objects.get(pk=item.pk)) for m in mods])
+    results = race([lambda m=m: actions.claim(m, QueueItem.objects.get(pk=item.pk)) for m in mods])
     outcomes = sorted(kind for kind, _value in results)
     assert outcomes == ["conflict"] * 5 + ["ok"], results
     assert {value for kind, value in results if kind == "conflict"} == {"claimed"}
@@ -66,7 +40,7 @@ def test_two_moderators_decide_at_once_one_wins(world, make_user, add_member):
     flags.flag_post(world.flaggers[0], world.post, reason="spam")
     item = QueueItem.objects.get(post=world.post)
     mods = _moderators(world, make_user, add_member, 4)
-    results = _race(
+    results = race(
         [
             lambda m=m: actions.reject(m, QueueItem.objects.get(pk=item.pk), reason="Spam")
             for m in mods
@@ -84,7 +58,7 @@ def test_flags_racing_a_rejection_neither_deadlock_nor_lose(world):
         lambda: actions.reject(world.moderator, QueueItem.objects.get(pk=item.pk), reason="x"),
         *[lambda f=f: flags.flag_post(f, world.post, reason="abuse") for f in world.flaggers[1:]],
     ]
-    results = _race(work)
+    results = race(work)
     assert all(kind in ("ok", "conflict") for kind, _value in results), results
     # Every flag that went in is on an item: resolved (upheld) or a new open one.
     assert QueueItem.objects.filter(post=world.post, state="open").count() <= 1
