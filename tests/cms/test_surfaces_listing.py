@@ -162,3 +162,31 @@ def test_search_with_the_engines_syntax_characters_answers(client, make_page, q)
     make_page("article", title="Open news", audience="everyone", body=body("OPEN-BODY"))
     response = client.get("/content/search/", {"q": q})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/content/search/?q=news", "/content/feed/rss/", "/content/feed/atom/", "/sitemap.xml"],
+)
+def test_search_feeds_and_sitemap_do_not_grow_with_the_pages(client, make_page, club, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def pages(start, stop):
+        for number in range(start, stop):
+            everyone = number % 2 == 0
+            make_page(
+                "article",
+                title=f"News {number}",
+                audience="everyone" if everyone else "chosen",
+                rules=[] if everyone else [("community", club)],
+            )
+
+    pages(0, 2)
+    client.get(url)  # warm the caches of Wagtail's site root and content types
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    pages(2, 20)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) == len(few), [q["sql"] for q in many]
