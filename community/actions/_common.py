@@ -133,3 +133,20 @@ def _future(until, field):
     """An end date must lie ahead (a sanction that is already over sanctions nothing)."""
     if until is not None and until <= timezone.now():
         raise ValidationError({field: _("Choose an end date in the future.")})
+
+
+def lift_when_due(membership_id, due, lift):
+    """The worker's side of an end date (a ban's, a silence's): under the membership's
+    lock, ``lift(locked)`` if ``due(locked)`` still holds. True if lifted."""
+    membership = (
+        Membership.objects.select_related("community", "user").filter(pk=membership_id).first()
+    )
+    if membership is None:
+        return False
+    with _membership_change(membership.community, membership.user):
+        locked = permissions.membership_of(membership.user, membership.community)
+        if locked is None or not due(locked):
+            return False
+        locked.community, locked.user = membership.community, membership.user
+        lift(locked)
+    return True

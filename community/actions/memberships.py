@@ -17,6 +17,7 @@ from community.actions._common import (
     _iso,
     _membership_change,
     _target,
+    lift_when_due,
 )
 from community.actions.sanctions import silence, unsilence
 from community.errors import Forbidden
@@ -257,24 +258,12 @@ def _reinstate(membership, *, actor, reason="", expired=False):
 
 
 def lift_expired_ban(membership_id, now):
-    """The worker's side of a ban's end date: lift it if it is still due. True if lifted."""
-    membership = (
-        Membership.objects.select_related("community", "user").filter(pk=membership_id).first()
+    """Lift a ban whose end date has come, if it is still due. True if lifted."""
+    return lift_when_due(
+        membership_id,
+        lambda m: m.state == State.BANNED and m.banned_until is not None and m.banned_until <= now,
+        lambda m: _reinstate(m, actor=None, expired=True),
     )
-    if membership is None:
-        return False
-    with _membership_change(membership.community, membership.user):
-        locked = permissions.membership_of(membership.user, membership.community)
-        if (
-            locked is None
-            or locked.state != State.BANNED
-            or locked.banned_until is None
-            or locked.banned_until > now
-        ):
-            return False
-        locked.community, locked.user = membership.community, membership.user
-        _reinstate(locked, actor=None, expired=True)
-    return True
 
 
 def set_role(actor, community, user, *, role):

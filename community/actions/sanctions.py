@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from community import activity, permissions
-from community.actions._common import _future, _iso, _membership_change, _target
+from community.actions._common import _future, _iso, _membership_change, _target, lift_when_due
 from community.errors import Forbidden
 from community.models import Membership, User
 
@@ -82,19 +82,12 @@ def _unsilence(membership, *, actor, reason="", expired=False):
 
 
 def lift_expired_silence(membership_id, now):
-    """The worker's side of a silence's end date: clear it if still due. True if lifted."""
-    membership = (
-        Membership.objects.select_related("community", "user").filter(pk=membership_id).first()
+    """Clear a silence whose end date has come, if it is still due. True if lifted."""
+    return lift_when_due(
+        membership_id,
+        lambda m: m.silenced_until is not None and m.silenced_until <= now,
+        lambda m: _unsilence(m, actor=None, expired=True),
     )
-    if membership is None:
-        return False
-    with _membership_change(membership.community, membership.user):
-        locked = permissions.membership_of(membership.user, membership.community)
-        if locked is None or locked.silenced_until is None or locked.silenced_until > now:
-            return False
-        locked.community, locked.user = membership.community, membership.user
-        _unsilence(locked, actor=None, expired=True)
-    return True
 
 
 def suspend(actor, user, *, until, reason=""):
