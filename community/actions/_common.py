@@ -135,7 +135,7 @@ def _future(until, field):
         raise ValidationError({field: _("Choose an end date in the future.")})
 
 
-def lift_when_due(membership_id, due, lift):
+def _lift_when_due(membership_id, due, lift):
     """The worker's side of an end date (a ban's, a silence's): under the membership's
     lock, ``lift(locked)`` if ``due(locked)`` still holds. True if lifted."""
     membership = (

@@ -15,9 +15,9 @@ from community.actions._common import (
     _announce_removed,
     _future,
     _iso,
+    _lift_when_due,
     _membership_change,
     _target,
-    lift_when_due,
 )
 from community.actions.sanctions import silence, unsilence
 from community.errors import Forbidden
@@ -259,7 +259,7 @@ def _reinstate(membership, *, actor, reason="", expired=False):
 
 def lift_expired_ban(membership_id, now):
     """Lift a ban whose end date has come, if it is still due. True if lifted."""
-    return lift_when_due(
+    return _lift_when_due(
         membership_id,
         lambda m: m.state == State.BANNED and m.banned_until is not None and m.banned_until <= now,
         lambda m: _reinstate(m, actor=None, expired=True),

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from community import activity, permissions
-from community.actions._common import _future, _iso, _membership_change, _target, lift_when_due
+from community.actions._common import _future, _iso, _lift_when_due, _membership_change, _target
 from community.errors import Forbidden
 from community.models import Membership, User
 
@@ -83,7 +83,7 @@ def _unsilence(membership, *, actor, reason="", expired=False):
 
 def lift_expired_silence(membership_id, now):
     """Clear a silence whose end date has come, if it is still due. True if lifted."""
-    return lift_when_due(
+    return _lift_when_due(
         membership_id,
         lambda m: m.silenced_until is not None and m.silenced_until <= now,
         lambda m: _unsilence(m, actor=None, expired=True),
