@@ -16,6 +16,7 @@ class CommunityConfig(AppConfig):
         # Mounted under /api/v1/ by the site, imported only then.
         register_router("community.api.router")
         register_router("community.api_tokens.router")
+        register_router("community.kpis.api.router")
         # Sent for each app in INSTALLED_APPS order: for community, after the sites app
         # has created its "example.com" row.
         post_migrate.connect(sites.sync_site, sender=self, dispatch_uid="community.sync_site")

@@ -94,6 +94,16 @@ class Profile(models.Model):
         default="",
         validators=[validate_time_zone],
     )
+    # Consent to the member-level engagement export for the brand's CRM: off until the
+    # member turns it on (community.kpis.exports leaves out whoever has not).
+    share_with_crm = models.BooleanField(
+        _("share my engagement with the brand's customer service"),
+        default=False,
+        help_text=_(
+            "Lets the brand's managers include your activity here (interactions, level, "
+            "badges) in the exports they load into their customer records."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -393,3 +403,6 @@ class Activity(AppendOnlyModel):
 # The brand's theme lives with its cache and contrast rules (imported here so that
 # Django registers the model with the app).
 from community.theme import BrandTheme  # noqa: E402, F401
+
+# The KPIs' goals and export jobs (community.kpis), registered with the app here too.
+from community.kpis.models import ExportJob, Goal  # noqa: E402, F401

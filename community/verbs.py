@@ -96,4 +96,24 @@ VERBS = (
         optional=("via",),
         doc="An API token was revoked.",
     ),
+    # KPIs (community.kpis): goals, and every export (the figures leave the site).
+    Verb(
+        "goal.set",
+        "community.goal",
+        ("kpi", "granularity", "before", "after"),
+        doc="A manager set or changed a KPI goal (before: the old target, or None).",
+    ),
+    Verb(
+        "goal.removed",
+        None,
+        ("kpi", "granularity", "before"),
+        doc="A manager removed a KPI goal.",
+    ),
+    Verb(
+        "kpis.exported",
+        None,
+        ("kind", "format", "start", "end", "communities", "rows", "via"),
+        optional=("pseudonymised",),
+        doc="Someone exported figures (via: api, dashboard or command; kind: report or members).",
+    ),
 )

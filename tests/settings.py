@@ -36,6 +36,7 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.InMemoryStorage",
         "OPTIONS": {"base_url": "/content/files/"},
     },
+    "kpi_exports": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 WHITENOISE_AUTOREFRESH = True

@@ -28,4 +28,5 @@ meets an exclusive content's audience, and what an outsider is told of it).
 
 from community.permissions.audience import *  # noqa: F403
 from community.permissions.base import *  # noqa: F403
+from community.permissions.kpis import *  # noqa: F403
 from community.permissions.moderation import *  # noqa: F403

@@ -350,11 +350,17 @@ SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", DEBUG or DEMO)
 # chosen audiences must never be served straight from disk. cms.surfaces.files
 # answers /content/files/ after checking who asks; the proxy must never serve it.
 CMS_FILES_ROOT = Path(os.environ.get("DJANGO_CMS_FILES_ROOT", VAR_DIR / "cms-files"))
+KPI_EXPORTS_ROOT = Path(os.environ.get("DJANGO_KPI_EXPORTS_ROOT", VAR_DIR / "exports"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "cms_files": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": CMS_FILES_ROOT, "base_url": "/content/files/"},
+    },
+    # KPI exports: private files, served only to their requester (community.kpis.jobs).
+    "kpi_exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": KPI_EXPORTS_ROOT},
     },
     "staticfiles": {
         "BACKEND": (

@@ -41,6 +41,7 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("u/<str:username>/", views.profile, name="profile"),
     path("settings/profile/", views.profile_edit, name="profile_edit"),
+    path("kpis/", include("community.kpis.urls")),
     path("settings/tokens/", token_views.my_tokens, name="api_tokens"),
     path("u/<str:username>/tokens/", token_views.member_tokens, name="member_api_tokens"),
     path(
