@@ -53,7 +53,15 @@ def create_community(actor, *, slug, name, kind, visibility, join_policy, descri
                 state=State.ACTIVE,
                 joined_at=timezone.now(),
             )
-            activity.record("community.created", actor=actor, community=community, obj=community)
+            # The creator is its first member: the entry names them (target_user), so
+            # member counts rebuilt from the ledger include them (community.kpis).
+            activity.record(
+                "community.created",
+                actor=actor,
+                community=community,
+                target_user=actor,
+                obj=community,
+            )
             _announce(membership, actor=actor, previous_state=None, previous_role=None)
     except IntegrityError:
         raise Conflict(

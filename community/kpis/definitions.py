@@ -37,7 +37,13 @@ COUNTED = {
 }
 
 # Membership: the member is in after IN, out after OUT (their last such entry decides).
-MEMBERSHIP_IN = ("membership.joined", "membership.approved", "membership.unbanned")
+# A community's creator is its first member: "community.created" names them as target.
+MEMBERSHIP_IN = (
+    "community.created",
+    "membership.joined",
+    "membership.approved",
+    "membership.unbanned",
+)
 MEMBERSHIP_OUT = ("membership.left", "membership.removed", "membership.banned")
 LEFT = ("membership.left", "membership.removed", "membership.banned")
 

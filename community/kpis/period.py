@@ -1,16 +1,17 @@
 """The range a report covers: inclusive local dates, a granularity and its buckets.
 
 Dates are the site's (``settings.TIME_ZONE``): ``start`` opens at its local midnight,
-``end`` closes at the next one, so "1 to 30 November" is thirty whole local days,
-daylight-saving changes included. A range that reaches into the future stops at
-``now`` (``cutoff``): waiting times run to now, not to the end of the last day.
+``end`` closes at the next one (both kept as UTC instants), so "1 to 30 November" is
+thirty whole local days, daylight-saving changes included. A range that reaches into
+the future stops at ``now`` (``cutoff``): waiting times run to now, not to the end of
+the last day.
 
 Weeks start on Monday (ISO weeks); months are calendar months. The first and last
 buckets are cut to the range, so buckets always add up to it.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -99,7 +100,9 @@ class Period:
 
 
 def _midnight(day, tz):
-    return datetime.combine(day, time(0), tzinfo=tz)
+    # In UTC: Python subtracts two datetimes of the same zone on the wall clock, so a
+    # local 25-hour day would read as 24 hours.
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
 def _bucket_end(day, granularity):
