@@ -19,7 +19,17 @@ class CmsConfig(AppConfig):
         from cms.reach import setup as reach
         from cms.surfaces import setup as surfaces
         from community import activity
+        from community.kpis import registry
 
         activity.declare(*verbs.VERBS)
+        # The KPIs' reach per page names pages by their title.
+        registry.register_labels("contentpage", page_titles)
         for part in (surfaces, offers, events, conversation, reach):
             part.setup()
+
+
+def page_titles(ids):
+    """``{page id: title}`` of content pages (one query), for the KPIs' reach per page."""
+    from cms.models import ContentPage
+
+    return dict(ContentPage.objects.filter(pk__in=list(ids)).values_list("pk", "title"))

@@ -139,6 +139,11 @@ class MeOut(Schema):
     is_staff: bool
     memberships: list[MyMembership]
     unread: dict
+    share_with_crm: bool = Field(
+        False,
+        description="The member's consent to the brand's CRM export of their engagement "
+        "(off by default; changed on the profile page).",
+    )
 
 
 class MemberOut(Extensible):
@@ -248,6 +253,7 @@ def me(request):
             for m in queries.memberships_of(user)
         ],
         "unread": unread.counts(user),
+        "share_with_crm": profile.share_with_crm,
     }
 
 

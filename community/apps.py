@@ -17,6 +17,20 @@ class CommunityConfig(AppConfig):
         register_router("community.api.router")
         register_router("community.api_tokens.router")
         register_router("community.kpis.api.router")
+        # The KPI dashboard's menu item, read again when a role changes.
+        from community import slots
+        from community.kpis import slots as kpi_slots
+
+        slots.register("main_nav", kpi_slots.main_nav)
+        activity.connect(
+            (
+                "membership.role_changed",
+                "membership.left",
+                "membership.removed",
+                "membership.banned",
+            ),
+            kpi_slots.forget,
+        )
         # Sent for each app in INSTALLED_APPS order: for community, after the sites app
         # has created its "example.com" row.
         post_migrate.connect(sites.sync_site, sender=self, dispatch_uid="community.sync_site")

@@ -64,6 +64,17 @@ class ProfileForm(forms.Form):
         ),
     )
     remove_avatar = forms.BooleanField(label=_("Remove my avatar"), required=False)
+    # The member's consent to the CRM export (community.kpis.exports): off by default.
+    share_with_crm = forms.BooleanField(
+        label=_("Share my engagement with the brand's customer service"),
+        required=False,
+        help_text=_(
+            "When ticked, the brand's managers may include your activity in their "
+            "communities (interactions, level, badges, the day you joined) in the exports "
+            "they load into their customer records. Off unless you tick it; untick it at "
+            "any time and the next export leaves you out."
+        ),
+    )
 
     def __init__(self, *args, profile_fields=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -84,6 +95,8 @@ class ProfileForm(forms.Form):
                     required=False,
                     max_length=field.max_length,
                 )
+        # The consent comes last, after the brand's own questions.
+        self.fields["share_with_crm"] = self.fields.pop("share_with_crm")
 
     def custom_values(self):
         return {f.key: self.cleaned_data.get(f"field_{f.key}", "") for f in self.profile_fields}

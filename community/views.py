@@ -332,6 +332,7 @@ def profile_edit(request):
         "bio": profile.bio,
         "language": profile.language,
         "time_zone": profile.time_zone,
+        "share_with_crm": profile.share_with_crm,
         **{f"field_{key}": value for key, value in current.items()},
     }
     form = ProfileForm(
@@ -351,6 +352,7 @@ def profile_edit(request):
                 time_zone=form.cleaned_data["time_zone"],
                 avatar=form.cleaned_data["avatar"] or None,
                 remove_avatar=form.cleaned_data["remove_avatar"],
+                share_with_crm=form.cleaned_data["share_with_crm"],
                 fields=form.custom_values(),
             )
         except ValidationError as error:

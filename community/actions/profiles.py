@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from community import activity, permissions
+from community.errors import Forbidden
 from community.models import Profile, ProfileField, ProfileFieldValue
 from community.validators import is_invisible
 
@@ -21,12 +22,16 @@ def update_profile(
     avatar=None,
     remove_avatar=False,
     fields=None,
+    share_with_crm=None,
 ):
     """Change a member's profile. ``avatar`` is an upload, checked and re-encoded here.
 
-    ``fields`` maps ProfileField keys to values ("" clears one).
+    ``fields`` maps ProfileField keys to values ("" clears one). ``share_with_crm`` is
+    the member's consent to the CRM export: theirs alone to give or withdraw.
     """
     permissions.check_edit_profile(actor, user)
+    if share_with_crm is not None and actor.pk != user.pk:
+        raise Forbidden(_("Only the member can change their consent."), code="consent_is_theirs")
     from community.images import process_avatar
 
     profile = Profile.objects.get(user=user)
@@ -40,6 +45,9 @@ def update_profile(
         if value is not None:
             setattr(profile, name, value.strip() if name in {"display_name", "bio"} else value)
             changed.append(name)
+    if share_with_crm is not None and share_with_crm != profile.share_with_crm:
+        profile.share_with_crm = bool(share_with_crm)
+        changed.append("share_with_crm")
     if avatar is not None:
         try:
             processed = process_avatar(avatar)

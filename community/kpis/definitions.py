@@ -52,6 +52,8 @@ QUESTION_ASKED = "thread.created"  # with data["kind"] == "question"
 QUESTION_KIND = "question"
 FIRST_RESPONSE = "post.created"  # with data["first_response"] true
 ANSWER_ACCEPTED = "answer.accepted"
+# An accepted answer stops being one (replaced, withdrawn, or its post deleted).
+ANSWER_CLEARED = "answer.cleared"
 DEFLECTION = "similar.opened"
 DEFLECTION_POSTED = ("thread.created", "thread.held")
 
@@ -77,6 +79,7 @@ POST_HIDDEN = "post.hidden"
 
 # Social value.
 BADGE_AWARDED = ("badge.awarded", "badge.granted")
+BADGE_REVOKED = "badge.revoked"
 ENDORSED = "endorsement.added"
 LEVEL_CHANGED = "level.changed"
 
@@ -93,6 +96,7 @@ def named_verbs():
         QUESTION_ASKED,
         FIRST_RESPONSE,
         ANSWER_ACCEPTED,
+        ANSWER_CLEARED,
         DEFLECTION,
         *DEFLECTION_POSTED,
         IDEA_VOTED,
@@ -107,6 +111,7 @@ def named_verbs():
         *FLAG_RESOLVED,
         POST_HIDDEN,
         *BADGE_AWARDED,
+        BADGE_REVOKED,
         ENDORSED,
         LEVEL_CHANGED,
         EXPORTED,

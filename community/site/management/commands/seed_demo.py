@@ -8,7 +8,7 @@ from django.test.utils import override_settings
 
 from community import actions, permissions, theme
 from community.models import Community, Membership, ProfileField, User
-from community.site import demo_content, demo_moderation, demo_social
+from community.site import demo_content, demo_kpis, demo_moderation, demo_social
 
 DEMO_PASSWORD = "demo-community-2026"
 
@@ -110,20 +110,24 @@ class Command(BaseCommand):
                 ProfileField.objects.get_or_create(
                     key=key, defaults={"label": label, "choices": choices, "position": position}
                 )
-            for spec in COMMUNITIES:
-                community = Community.objects.filter(slug=spec["slug"]).first()
-                if community is None:
-                    community = actions.create_community(admin, **spec)
-                for username, role in ROLES[spec["slug"]].items():
-                    self._member(admin, community, people[username], role)
-                for username in PENDING.get(spec["slug"], []):
-                    user = people[username]
-                    if permissions.membership_of(user, community) is None:
-                        actions.join(user, community)
+            with demo_kpis.founding():  # weeks ago: the figures' history starts after
+                for spec in COMMUNITIES:
+                    community = Community.objects.filter(slug=spec["slug"]).first()
+                    if community is None:
+                        community = actions.create_community(admin, **spec)
+                    for username, role in ROLES[spec["slug"]].items():
+                        self._member(admin, community, people[username], role)
+                    for username in PENDING.get(spec["slug"], []):
+                        user = people[username]
+                        if permissions.membership_of(user, community) is None:
+                            actions.join(user, community)
             self._conversations(people)
             demo_social.seed(admin, people)
             demo_moderation.seed(admin, people)
             demo_content.seed(admin, people)
+            demo_kpis.seed(
+                admin, people, password=DEMO_PASSWORD
+            )  # past weeks and goals: the dashboard's figures
             theme.seed_velora()  # the brand's colours, logo and icon
         # Badges enabled above are awarded once that transaction commits.
         demo_social.showcase_earned(people)

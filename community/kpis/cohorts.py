@@ -1,0 +1,165 @@
+"""Retention cohorts and the engaged members' profile (``docs/kpis.md``).
+
+Split from ``engagement`` by topic: both read who the members are (joins, levels, profile
+fields) rather than how much they interact.
+"""
+
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from datetime import timedelta
+
+from django.db.models import Max, Subquery
+from django.utils.translation import gettext as _
+
+from community.kpis import definitions, ledger
+from community.kpis.engagement import _as_date, local_day, midnight, top_share
+from community.models import Activity, ProfileField, ProfileFieldValue
+
+# Retention: a member is retained if they interact on days 30 to 59 after the day they
+# joined (the 30 days that follow their first 30).
+RETAINED_FROM, RETAINED_UNTIL = 30, 60
+# Engaged profile: the top 10 % of people by interactions; cells of fewer people are
+# suppressed so that no small group can be singled out.
+ENGAGED_PERCENT = 10
+SUPPRESS_BELOW = 5
+
+
+def _months(start, end):
+    """The first day of every calendar month from ``start``'s to ``end``'s."""
+    month = start.replace(day=1)
+    while month <= end:
+        yield month
+        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _next_month(month):
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def retention(scope, period):
+    """``[{cohort, joined, active_after_30_days, share, complete}]`` for every calendar
+    month the range touches (two queries).
+
+    A cohort is the memberships (community, account) whose join or approval entry falls in
+    the month; a member is retained if they interacted in that community on days 30 to 59
+    after the day they joined. A cohort is ``complete`` once the last of those windows
+    has ended; before that its figures are "so far".
+    """
+    tz, now = period.tz, period.now
+    months = list(_months(period.start, period.end))
+    first, after = months[0], _next_month(months[-1])
+    joins = (
+        scope.ledger()
+        .filter(
+            verb__in=definitions.COUNTED["joins"],
+            target_user_id__isnull=False,
+            created_at__gte=midnight(first, tz),
+            created_at__lt=min(midnight(after, tz), now),
+        )
+        .values_list("target_user_id", "community_id", "created_at")
+    )
+    joined = [(user, community, at.astimezone(tz).date()) for user, community, at in joins]
+    days = defaultdict(list)  # (account, community) -> sorted active days
+    since = midnight(first + timedelta(days=RETAINED_FROM), tz)
+    until = min(midnight(after + timedelta(days=RETAINED_UNTIL), tz), now)
+    if joined and since < until:
+        rows = (
+            ledger.entries(scope, definitions.INTERACTION_VERBS, since, until)
+            .filter(actor_id__in=Subquery(joins.values("target_user_id")))
+            .annotate(day=local_day(tz, since, until))
+            .values_list("actor_id", "community_id", "day")
+            .distinct()
+        )
+        for user, community, day in rows.iterator(chunk_size=10000):
+            days[(user, community)].append(_as_date(day))
+        for found in days.values():
+            found.sort()
+    cohorts = {month: [0, 0] for month in months}
+    for user, community, day in joined:
+        cohort = cohorts[day.replace(day=1)]
+        cohort[0] += 1
+        active = days.get((user, community), ())
+        i = bisect_left(active, day + timedelta(days=RETAINED_FROM))
+        if i < len(active) and active[i] < day + timedelta(days=RETAINED_UNTIL):
+            cohort[1] += 1
+    return [
+        {
+            "cohort": month.strftime("%Y-%m"),
+            "joined": joined_count,
+            "active_after_30_days": retained,
+            "share": ledger.share(retained, joined_count),
+            "complete": midnight(_next_month(month) + timedelta(days=RETAINED_UNTIL - 1), tz)
+            <= now,
+        }
+        for month, (joined_count, retained) in cohorts.items()
+    ]
+
+
+def _cell(count):
+    return count if count >= SUPPRESS_BELOW else None
+
+
+def _rows(top, everyone):
+    """The value rows of one characteristic: counts among the engaged and among all
+    members; a value held by fewer than 5 members is left out, a cell under 5 is None."""
+    return [
+        {"value": value, "top": _cell(top.get(value, 0)), "all": count}
+        for value, count in sorted(everyone.items(), key=lambda item: (-item[1], str(item[0])))
+        if count >= SUPPRESS_BELOW
+    ]
+
+
+def engaged(ranked):
+    """The most engaged people: the top 10 % of the ranking who made an interaction."""
+    return {user for user, n in ranked[: top_share(len(ranked), ENGAGED_PERCENT)] if n}
+
+
+def engaged_profile(scope, period, timeline, top):
+    """How the most engaged members (``top``, account ids) differ from all the members at the
+    end of the range: their levels, and each profile field the brand asks (three queries).
+
+    Levels count memberships (a member of two communities of the scope has a level in
+    each): the ``after`` rank of the last ``level.changed`` entry of that member in that
+    community, up to the cutoff. Members who never changed level are not in its rows.
+    """
+    members = timeline.people
+    latest = (
+        scope.ledger()
+        .filter(
+            verb=definitions.LEVEL_CHANGED,
+            created_at__lt=period.cutoff,
+            target_user_id__isnull=False,
+        )
+        .values("community_id", "target_user_id")
+        .annotate(last=Max("id"))
+        .values("last")
+    )
+    levels_top, levels_all = Counter(), Counter()
+    for community, user, rank in Activity.objects.filter(pk__in=Subquery(latest)).values_list(
+        "community_id", "target_user_id", "data__after"
+    ):
+        if (community, user) in timeline.pairs:
+            level = str(rank)
+            levels_all[level] += 1
+            if user in top:
+                levels_top[level] += 1
+    fields = [{"key": "level", "label": _("Level"), "rows": _rows(levels_top, levels_all)}]
+    values = defaultdict(lambda: (Counter(), Counter()))  # field -> (top, all)
+    for user, field, value in ProfileFieldValue.objects.exclude(value="").values_list(
+        "profile_id", "field_id", "value"
+    ):
+        if user in members:
+            top_counts, all_counts = values[field]
+            all_counts[value] += 1
+            if user in top:
+                top_counts[value] += 1
+    for field in ProfileField.objects.order_by("position", "pk"):
+        top_counts, all_counts = values.get(field.pk, (Counter(), Counter()))
+        fields.append(
+            {"key": field.key, "label": field.label, "rows": _rows(top_counts, all_counts)}
+        )
+    return {
+        "top_members": len(top & members),
+        "all_members": len(members),
+        "fields": fields,
+    }
