@@ -400,9 +400,8 @@ class Activity(AppendOnlyModel):
         return f"{self.verb} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
-# The brand's theme lives with its cache and contrast rules (imported here so that
-# Django registers the model with the app).
-from community.theme import BrandTheme  # noqa: E402, F401
-
-# The KPIs' goals and export jobs (community.kpis), registered with the app here too.
+# Models that live with their own topic, imported here so that Django registers them with
+# the app: the brand's theme (with its cache and contrast rules) and the KPIs' goals and
+# export jobs (community.kpis).
 from community.kpis.models import ExportJob, Goal  # noqa: E402, F401
+from community.theme import BrandTheme  # noqa: E402, F401
