@@ -147,6 +147,11 @@ def every_action(staff, make_user):
 
     every_cms_action(staff, make_user, club)
 
+    # Engagement KPIs (community.kpis): goals and an export.
+    from tests.community.kpis.ledger import every_kpi_action
+
+    every_kpi_action(staff, make_user, club)
+
     # Apps above the domains (tests/extension_app, when installed) declare verbs too.
     if "kudos.given" in activity.verbs():
         from tests.extension_app import kudos
