@@ -69,10 +69,11 @@ class ProfileForm(forms.Form):
         label=_("Share my engagement with the brand's customer service"),
         required=False,
         help_text=_(
-            "When ticked, the brand's managers may include your activity in their "
-            "communities (interactions, level, badges, the day you joined) in the exports "
-            "they load into their customer records. Off unless you tick it; untick it at "
-            "any time and the next export leaves you out."
+            "When ticked, the brand's managers may include your username, your email "
+            "address and your activity in their communities (interactions, level, badges, "
+            "the day you joined) in the exports they load into their customer records. "
+            "Off unless you tick it; untick it at any time and the next export leaves you "
+            "out (exports are deleted a day after they are made)."
         ),
     )
 

@@ -100,8 +100,9 @@ class Profile(models.Model):
         _("share my engagement with the brand's customer service"),
         default=False,
         help_text=_(
-            "Lets the brand's managers include your activity here (interactions, level, "
-            "badges) in the exports they load into their customer records."
+            "Lets the brand's managers include your username, email address and activity "
+            "here (interactions, level, badges) in the exports they load into their "
+            "customer records."
         ),
     )
     updated_at = models.DateTimeField(auto_now=True)

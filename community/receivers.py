@@ -2,11 +2,12 @@
 
 from allauth.account.signals import password_changed, password_reset, user_signed_up
 from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from community import actions
-from community.models import Profile, User
+from community.kpis import jobs as kpi_jobs
+from community.models import ExportJob, Profile, User
 from community.preferences import SESSION_LANGUAGE_KEY, remember_time_zone
 from community.validators import validate_display_name
 from realtime.consumers import session_hash
@@ -18,6 +19,12 @@ def create_profile(sender, instance, created, raw=False, **kwargs):
     """Every account has a profile, however it was created (signup, admin, shell)."""
     if created and not raw:
         Profile.objects.get_or_create(user=instance)
+
+
+@receiver(post_delete, sender=ExportJob, dispatch_uid="community.export_file")
+def delete_export_file(sender, instance, **kwargs):
+    """An export's file goes with its row (its requester's account deleted, or purged)."""
+    kpi_jobs.delete_file(instance)
 
 
 @receiver(user_signed_up, dispatch_uid="community.social_display_name")

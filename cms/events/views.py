@@ -23,7 +23,7 @@ from cms.events import actions, queries
 from cms.models import EventPage, Registration
 from community.errors import Conflict, Forbidden
 from community.models import User
-from forums.moderation.sanctions.audit import neutralise
+from community.spreadsheets import neutralise
 
 State = Registration.State
 
@@ -156,7 +156,7 @@ CSV_COLUMNS = ("username", "display_name", "state", "position", "registered_at",
 @login_required
 def attendees_csv(request, page_id):
     """The attendee list as CSV (UTF-8 with a BOM; formula cells neutralised, as the
-    audit log's export: ``forums.moderation.sanctions.audit.neutralise``)."""
+    audit log's export: ``community.spreadsheets.neutralise``)."""
     event = check_organiser(request.user, _event(page_id))
     buffer = io.StringIO()
     buffer.write("\ufeff")

@@ -145,15 +145,16 @@ def engaged_profile(scope, period, timeline, top):
                 levels_top[level] += 1
     fields = [{"key": "level", "label": _("Level"), "rows": _rows(levels_top, levels_all)}]
     values = defaultdict(lambda: (Counter(), Counter()))  # field -> (top, all)
-    for user, field, value in ProfileFieldValue.objects.exclude(value="").values_list(
-        "profile_id", "field_id", "value"
-    ):
+    # Only the questions whose answers show on members' profiles: a private answer is its
+    # member's and the staff's alone (permissions.can_see_profile_field).
+    public = ProfileFieldValue.objects.filter(field__is_public=True).exclude(value="")
+    for user, field, value in public.values_list("profile_id", "field_id", "value"):
         if user in members:
             top_counts, all_counts = values[field]
             all_counts[value] += 1
             if user in top:
                 top_counts[value] += 1
-    for field in ProfileField.objects.order_by("position", "pk"):
+    for field in ProfileField.objects.filter(is_public=True).order_by("position", "pk"):
         top_counts, all_counts = values.get(field.pk, (Counter(), Counter()))
         fields.append(
             {"key": field.key, "label": field.label, "rows": _rows(top_counts, all_counts)}

@@ -133,3 +133,4 @@ GOALS = {
     "solved_share": (_("Questions solved"), "share", "higher"),
 }
 GRANULARITIES = ("day", "week", "month")
+GRANULARITY_LABELS = {"day": _("day"), "week": _("week"), "month": _("month")}

@@ -10,7 +10,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from community.kpis.definitions import GOALS
+from community.kpis.definitions import GOALS, GRANULARITY_LABELS
 
 KIND_LABELS = {
     "threads": gettext_lazy("New threads"),
@@ -168,6 +168,7 @@ def headlines(report):
                 {
                     "target": number(goal["target"], unit),
                     "granularity": goal["granularity"],
+                    "granularity_label": GRANULARITY_LABELS.get(goal["granularity"]),
                     "direction": goal["direction"],
                     "latest_label": latest.get("label"),
                     "latest": number(latest.get("value"), unit) if latest else None,

@@ -253,10 +253,11 @@ def pseudonym(community_id, user_id, key=None):
 
 def consenting_members(scope, period):
     """The memberships a member export covers: active, joined before the range's end,
-    of members who share with the CRM."""
+    of members who share with the CRM and whose account is not deactivated."""
     return Membership.objects.filter(
         community_id__in=scope.ids,
         state=Membership.State.ACTIVE,
+        user__is_active=True,
         user__profile__share_with_crm=True,
     ).exclude(joined_at__gte=period.until)
 

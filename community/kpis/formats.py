@@ -29,6 +29,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from community.spreadsheets import neutralise
+
 FORMATS = ("csv", "xlsx", "json")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -36,35 +38,8 @@ CONTENT_TYPES = {
     "json": "application/json",
 }
 BOM = "\ufeff"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_EVERY = 1000  # rows between two progress calls
 CHUNK_ROWS = 500  # rows per streamed chunk
-
-
-def neutralise(value):
-    """A CSV cell a spreadsheet will not run: text starting with = + - @ tab or CR is
-    prefixed with an apostrophe; numbers (negative ones too) stay numbers.
-
-    The same rule as the audit log's export (``forums.moderation.sanctions.audit``),
-    written again here because ``community`` may not import ``forums``.
-    """
-    kind = type(value)  # the common cases first: this runs for every cell
-    if kind is int or kind is float:
-        return value
-    if kind is str:
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return value
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, (dict, list)):
-        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def manifest_header(manifest):

@@ -11,10 +11,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.kpis.definitions import GOALS, GRANULARITIES
+from community.kpis.definitions import GOALS, GRANULARITIES, GRANULARITY_LABELS
 from community.models import ExportJob
 
-GRANULARITY_LABELS = {"day": _("day"), "week": _("week"), "month": _("month")}
 PRESETS = (7, 30, 90)
 
 

@@ -13,10 +13,14 @@ the decision to export, with its permission check, is ``actions.start_export``.
 
 import logging
 import tempfile
+from datetime import timedelta
 
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.core.files import File
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from community.kpis import period as periods
@@ -26,6 +30,10 @@ from community.models import Community, ExportJob
 logger = logging.getLogger(__name__)
 
 SALT = "kpis.export"
+KEEP = timedelta(hours=24)  # an export's file and job are deleted after this
+# Kept in English in the row, shown translated (the task runs in no one's language).
+FAILED = gettext_noop("The export failed; try again or ask the site's staff.")
+REFUSED = gettext_noop("You no longer may export these figures.")
 LINK_MAX_AGE = 60 * 60  # seconds a download link stays valid
 
 
@@ -42,8 +50,23 @@ def download_token(job):
     return signing.TimestampSigner(salt=SALT).sign(str(job.pk))
 
 
+def may_see(job, user):
+    """Whether ``user`` still may: the job is theirs, and they still read its figures (a
+    manager demoted or removed since loses their exports with their role)."""
+    if job.requester_id != user.pk:
+        return False
+    from community.kpis import actions
+
+    try:
+        actions.check_scope(user, job_scope(job))
+    except (PermissionDenied, Http404):
+        return False
+    return True
+
+
 def job_for_token(token, user):
-    """The job a download token names, if it is ``user``'s and done; else None.
+    """The job a download token names, if ``user`` may see it (``may_see``) and it is done;
+    else None.
 
     Raise ``LinkExpired`` for a genuine token that is too old. A tampered token, another
     person's job or a job without a file give None (the page answers 404: the file is
@@ -54,7 +77,8 @@ def job_for_token(token, user):
         job_id = signer.unsign(token, max_age=LINK_MAX_AGE)
     except signing.SignatureExpired:
         job_id = signer.unsign(token)  # genuine: the signature holds without the age
-        if ExportJob.objects.filter(pk=job_id, requester_id=user.pk).exists():
+        job = ExportJob.objects.filter(pk=job_id, requester_id=user.pk).first()
+        if job is not None and may_see(job, user):
             raise LinkExpired(job_id) from None
         return None
     except signing.BadSignature:
@@ -62,7 +86,7 @@ def job_for_token(token, user):
     job = ExportJob.objects.filter(pk=job_id, requester_id=user.pk).first()
     if job is None or job.state != ExportJob.State.DONE or not job.file:
         return None
-    return job
+    return job if may_see(job, user) else None
 
 
 def job_scope(job):
@@ -91,6 +115,10 @@ def run_export(job_id):
     job = ExportJob.objects.select_related("requester").filter(pk=job_id).first()
     if job is None or job.state not in (ExportJob.State.QUEUED, ExportJob.State.RUNNING):
         return None
+    if not may_see(job, job.requester):
+        # Demoted or removed since asking (the worker may run much later): nothing written.
+        _save(job, state=ExportJob.State.FAILED, error=REFUSED, finished_at=timezone.now())
+        return None
     _save(job, state=ExportJob.State.RUNNING, progress=0)
     try:
         rows = _write(job)
@@ -99,7 +127,7 @@ def run_export(job_id):
         _save(
             job,
             state=ExportJob.State.FAILED,
-            error="The export failed; try again or ask the site's staff.",
+            error=FAILED,
             finished_at=timezone.now(),
         )
         return None
@@ -140,6 +168,7 @@ def _write(job):
     _save(
         job,
         file=job.file.name,
+        manifest={**manifest, "rows": count},
         rows=count,
         progress=100,
         state=ExportJob.State.DONE,
@@ -156,3 +185,18 @@ def _write(job):
         pseudonymised=job.pseudonymise,
     )
     return count
+
+
+def purge_expired(now=None):
+    """Delete the exports older than ``KEEP``, with their files (a periodic job: the
+    moderation clock runs it). A member export holds personal data: it is not kept for good, and a
+    member who withdraws consent is out of every file a day later at most."""
+    now = now or timezone.now()
+    for job in ExportJob.objects.filter(created_at__lt=now - KEEP).only("pk", "file"):
+        job.delete()  # its file goes with it (community.receivers.delete_export_file)
+
+
+def delete_file(job):
+    """Remove ``job``'s file from storage, if it has one (also when the row goes)."""
+    if job.file:
+        job.file.storage.delete(job.file.name)

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.kpis.definitions import GOALS, GRANULARITIES
+from community.kpis.definitions import GOALS, GRANULARITY_LABELS
 
 
 class Goal(models.Model):
@@ -33,7 +33,7 @@ class Goal(models.Model):
     granularity = models.CharField(
         _("per"),
         max_length=8,
-        choices=[(g, g) for g in GRANULARITIES],
+        choices=list(GRANULARITY_LABELS.items()),
         default="month",
     )
     target = models.FloatField(_("target"), validators=[MinValueValidator(0)])
@@ -112,6 +112,9 @@ class ExportJob(models.Model):
     rows = models.PositiveIntegerField(default=0)
     file = models.FileField(storage=export_storage, upload_to="kpis/%Y/%m/", blank=True)
     error = models.CharField(max_length=200, blank=True)
+    # What the file holds (definitions version, range, communities, rows...): inside an
+    # XLSX or JSON file too, but a CSV cannot carry it, so the page serves it beside.
+    manifest = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -22,6 +22,10 @@ from community.kpis.definitions import GRANULARITIES
 
 MAX_DAYS = 731  # two years, by day at most
 DEFAULT_DAYS = 30
+# Dates a range may cover: nothing was recorded before, and far enough ahead for any
+# plan (and far from the calendar's ends, where a day's next midnight would overflow).
+FIRST_DATE = date(2000, 1, 1)
+YEARS_AHEAD = 5
 
 
 class BadRange(ValueError):
@@ -133,13 +137,26 @@ def parse(start=None, end=None, granularity=None, *, now=None):
             _("Granularity must be one of: %(choices)s.") % {"choices": ", ".join(GRANULARITIES)},
             code="bad_granularity",
         )
-    end_date = _date(end, "end") if end else today
-    start_date = _date(start, "start") if start else end_date - timedelta(days=DEFAULT_DAYS - 1)
+    last_date = today.replace(year=today.year + YEARS_AHEAD, day=min(today.day, 28))
+    end_date = _within(_date(end, "end") if end else today, last_date)
+    if start:
+        start_date = _within(_date(start, "start"), last_date)
+    else:
+        start_date = max(FIRST_DATE, end_date - timedelta(days=DEFAULT_DAYS - 1))
     if start_date > end_date:
         raise BadRange(_("The start date comes after the end date."))
     if (end_date - start_date).days + 1 > MAX_DAYS:
         raise BadRange(_("A range covers at most %(days)d days.") % {"days": MAX_DAYS})
     return Period(start_date, end_date, granularity, tz, now)
+
+
+def _within(day, last_date):
+    if not FIRST_DATE <= day <= last_date:
+        raise BadRange(
+            _("Dates go from %(first)s to %(last)s.")
+            % {"first": FIRST_DATE.isoformat(), "last": last_date.isoformat()}
+        )
+    return day
 
 
 def _date(value, name):

@@ -23,6 +23,7 @@ from community.forms import apply_errors
 from community.kpis import actions, display, jobs
 from community.kpis import period as periods
 from community.kpis import scope as scopes
+from community.kpis.definitions import GRANULARITY_LABELS
 from community.kpis.forms import (
     PRESETS,
     ExportForm,
@@ -126,6 +127,7 @@ def dashboard(request):
         "scope": scope,
         "scope_name": _scope_name(scope, slug, site),
         "period": period,
+        "granularity_label": GRANULARITY_LABELS[period.granularity],
         "report": data,
         "cards": display.headlines(data),
         "charts": display.charts(data),
@@ -227,9 +229,9 @@ def goals(request):
 
 @login_required
 @require_POST
-def goal_remove(request, pk):
+def goal_remove(request, goal_id):
     communities, site = _allowed(request.user)
-    goal = _visible_goals(communities, site).filter(pk=pk).first()
+    goal = _visible_goals(communities, site).filter(pk=goal_id).first()
     if goal is None:
         raise Http404(_("No goal found."))
     actions.remove_goal(request.user, goal)
@@ -267,7 +269,11 @@ def export_start(request):
 
 
 def _own_job(request, job_id):
-    return get_object_or_404(ExportJob, pk=job_id, requester=request.user)
+    """The requester's job, while they still may read its figures; else 404."""
+    job = get_object_or_404(ExportJob, pk=job_id, requester=request.user)
+    if not jobs.may_see(job, request.user):
+        raise Http404(_("No export found."))
+    return job
 
 
 def _download_url(job):
@@ -303,7 +309,7 @@ def export_status(request, job_id):
             "status_text": _status_text(job),
             "progress": job.progress,
             "rows": job.rows,
-            "error": job.error,
+            "error": _(job.error) if job.error else "",
             "download_url": _download_url(job),
         }
     )
@@ -326,4 +332,16 @@ def download(request, token):
         return render(request, "community/kpis/link_expired.html", {"page": page}, status=410)
     if job is None:
         raise Http404(_("No export found."))
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=jobs.filename(job))
+    if request.GET.get("part") == "manifest":
+        name = f"{jobs.filename(job)}.manifest.json"
+        response = JsonResponse(job.manifest, json_dumps_params={"indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+    try:
+        content = job.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("No export found.")) from None
+    response = FileResponse(content, as_attachment=True, filename=jobs.filename(job))
+    response["Cache-Control"] = "private, no-store"
+    return response

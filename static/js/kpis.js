@@ -71,6 +71,7 @@
         state.textContent = status.status_text;
         if (status.state === "done" && status.download_url) {
           link.href = status.download_url;
+          box.querySelector("[data-manifest-link]").href = status.download_url + "?part=manifest";
           download.hidden = false;
           return;
         }

@@ -12,6 +12,7 @@ declared as naming no object (``NOT_IDS``, ``NOT_COMMUNITY_SURFACES``); a parame
 of an unknown kind fails the test rather than being skipped.
 """
 
+import datetime
 import io
 import re
 from urllib.parse import quote
@@ -44,6 +45,8 @@ PAGE_KINDS = {
     "tag_id": "tag",
     "page_id": "content",
     "path": "content_file",
+    "goal_id": "goal",
+    "job_id": "export_job",
 }
 # ... and of an API operation.
 API_KINDS = {
@@ -105,6 +108,8 @@ MISSING = {
     "watched_word": 987_654_328,
     "content": 987_654_329,
     "content_file": "original_images/no-such-image.png",
+    "goal": 987_654_330,
+    "export_job": "00000000-0000-4000-8000-000000000000",
 }
 METHODS = ["GET", "POST"]  # what a page route is asked with (each view decides what it accepts)
 CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -302,6 +307,19 @@ def world(make_community, make_user, add_member, settings, tmp_path, staff):
     content = content_for(hidden, public, png())
     hidden_values |= content["hidden"]
     visible_values |= content["visible"]
+    # KPIs: a goal of each community, and someone else's export (only its requester's).
+    from community.kpis import actions as kpis
+    from community.models import ExportJob
+
+    for values, community in ((hidden_values, hidden), (visible_values, public)):
+        values["goal"] = kpis.set_goal(
+            staff, community, "interactions", "week", 10, datetime.date(2026, 1, 1)
+        ).pk
+        values["export_job"] = str(
+            ExportJob.objects.create(
+                requester=staff, start=datetime.date(2026, 1, 1), end=datetime.date(2026, 1, 2)
+            ).pk
+        )
     viewers = {"anonymous": None, "outsider": outsider, "banned ex-member": banned}
     tokens = {
         name: community_actions.create_api_token(user, user, name="tests")[1]

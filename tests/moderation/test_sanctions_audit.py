@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from community import actions, activity
+from community.spreadsheets import neutralise
 from forums.moderation.sanctions import actions as sanctions
-from forums.moderation.sanctions.audit import neutralise
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 def ready():
     from community import activity, slots
     from community.apitools import register_router
+    from community.kpis import jobs as kpi_jobs
     from community.kpis import registry
     from forums.moderation import nav
     from forums.moderation.care import (
@@ -24,6 +25,8 @@ def ready():
     registry.register_response_targets(kpi_targets)
     receivers.connect()
     clock.register(jobs.deadlines)
+    # The KPI exports' files are deleted a day later (community.kpis.jobs).
+    clock.register(kpi_jobs.purge_expired)
     register_router("forums.moderation.care.api.router")
     nav.register(nav.Tab("waiting", _("Waiting questions"), "care_waiting", order=20))
     nav.register(

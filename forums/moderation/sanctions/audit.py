@@ -7,13 +7,13 @@ rows. The CSV export neutralises formula cells (OWASP "CSV injection").
 
 import csv
 import io
-from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from community import activity
 from community.models import Activity
+from community.spreadsheets import neutralise
 
 MAX_LIMIT = 200
 
@@ -65,24 +65,6 @@ def entry_data(entry):
         "after": data.get("after"),
         "created_at": entry.created_at,
     }
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """A cell a spreadsheet would not run: text starting with = + - @ tab or CR is
-    prefixed with a quote (the shown text keeps its meaning, the formula is gone)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, (dict, list)):
-        import json
-
-        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 CSV_COLUMNS = ("id", "created_at", "verb", "actor", "target", "object", "reason", "before", "after")

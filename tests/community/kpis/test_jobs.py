@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from community import actions
 from community.kpis import jobs
 from community.models import Activity, ExportJob, Profile
 from forums import actions as forums
@@ -73,6 +74,12 @@ def test_the_task_writes_the_report_and_the_link_downloads_it(
     assert b"interaction_rate" in body and b"definitions_version" in body
     assert "attachment" in response["Content-Disposition"]
     assert ".csv" in response["Content-Disposition"]
+    # The CSV's manifest, beside it, with the same row count.
+    manifest = client.get(status["download_url"] + "?part=manifest")
+    assert manifest.status_code == 200 and "manifest.json" in manifest["Content-Disposition"]
+    assert manifest.json()["rows"] == job.rows
+    assert manifest.json()["definitions_version"] == "1"
+    assert manifest.json()["communities"] == ["club"]
 
 
 def test_the_export_is_in_the_ledger_via_the_dashboard(
@@ -159,3 +166,48 @@ def test_a_member_cannot_start_an_export(
     )
     assert response.status_code == 403
     assert not ExportJob.objects.exists()
+
+
+def test_a_demoted_manager_loses_the_page_the_status_and_the_file(
+    client, manager, club, staff, history, django_capture_on_commit_callbacks
+):
+    client.force_login(manager)
+    job, location = start(client, django_capture_on_commit_callbacks, kind="members")
+    link = client.get(reverse("kpis:export_status", args=[job.pk])).json()["download_url"]
+    assert client.get(link).status_code == 200
+    actions.set_role(staff, club, manager, role="member")
+    for url in (location, reverse("kpis:export_status", args=[job.pk]), link):
+        assert client.get(url).status_code in (403, 404), url
+
+
+def test_a_job_queued_before_a_demotion_writes_nothing(
+    manager, club, staff, history, django_capture_on_commit_callbacks
+):
+    from community.kpis import actions as kpi_actions
+    from community.kpis import period as periods
+    from community.kpis import scope as scopes
+
+    with django_capture_on_commit_callbacks(execute=False):  # queued, not run yet
+        job = kpi_actions.start_export(
+            manager, scopes.of(club), periods.parse(), fmt="csv", kind="members"
+        )
+    actions.set_role(staff, club, manager, role="member")
+    assert jobs.run_export.call(str(job.pk)) is None
+    job.refresh_from_db()
+    assert (job.state, bool(job.file)) == ("failed", False)
+
+
+def test_exports_are_deleted_a_day_later_with_their_files(
+    client, manager, history, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    client.force_login(manager)
+    job, _location = start(client, django_capture_on_commit_callbacks)
+    storage, name = job.file.storage, job.file.name
+    assert storage.exists(name)
+    jobs.purge_expired(now=job.created_at + jobs.KEEP - timedelta(seconds=1))
+    assert ExportJob.objects.filter(pk=job.pk).exists()
+    jobs.purge_expired(now=job.created_at + jobs.KEEP + timedelta(seconds=1))
+    assert not ExportJob.objects.filter(pk=job.pk).exists()
+    assert not storage.exists(name)

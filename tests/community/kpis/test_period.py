@@ -73,6 +73,11 @@ def test_the_previous_period_has_the_same_length_just_before():
         (("2026-12-01", "2026-11-01", "day"), "bad_range"),
         (("2020-01-01", "2026-01-01", "day"), "bad_range"),
         (("2026-11-01", "2026-11-02", "year"), "bad_granularity"),
+        # The calendar's ends: refused, never an overflow (a 500).
+        (("9999-12-30", "9999-12-31", "day"), "bad_range"),
+        (("0001-01-01", "0001-01-03", "day"), "bad_range"),
+        ((None, "0001-01-03", "day"), "bad_range"),
+        (("1999-12-31", "2000-01-02", "day"), "bad_range"),
     ],
 )
 def test_bad_input_gets_a_clear_error(args, code):
