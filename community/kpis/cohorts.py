@@ -8,12 +8,12 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from datetime import timedelta
 
-from django.db.models import Max, Subquery
+from django.db.models import Subquery
 from django.utils.translation import gettext as _
 
 from community.kpis import definitions, ledger
 from community.kpis.engagement import _as_date, local_day, midnight, top_share
-from community.models import Activity, ProfileField, ProfileFieldValue
+from community.models import ProfileField, ProfileFieldValue
 
 # Retention: a member is retained if they interact on days 30 to 59 after the day they
 # joined (the 30 days that follow their first 30).
@@ -123,21 +123,8 @@ def engaged_profile(scope, period, timeline, top):
     community, up to the cutoff. Members who never changed level are not in its rows.
     """
     members = timeline.people
-    latest = (
-        scope.ledger()
-        .filter(
-            verb=definitions.LEVEL_CHANGED,
-            created_at__lt=period.cutoff,
-            target_user_id__isnull=False,
-        )
-        .values("community_id", "target_user_id")
-        .annotate(last=Max("id"))
-        .values("last")
-    )
     levels_top, levels_all = Counter(), Counter()
-    for community, user, rank in Activity.objects.filter(pk__in=Subquery(latest)).values_list(
-        "community_id", "target_user_id", "data__after"
-    ):
+    for community, user, rank in ledger.last_levels(scope, period.cutoff).iterator(chunk_size=2000):
         if (community, user) in timeline.pairs:
             level = str(rank)
             levels_all[level] += 1

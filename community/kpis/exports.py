@@ -35,10 +35,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Max, Q, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.utils.crypto import salted_hmac
 
 from community import activity
+from community.kpis import ledger
 from community.kpis.definitions import (
     BADGE_AWARDED,
     BADGE_REVOKED,
@@ -46,11 +47,10 @@ from community.kpis.definitions import (
     GOALS,
     INTERACTION_VERBS,
     INTERACTIONS,
-    LEVEL_CHANGED,
     VERSION,
 )
 from community.kpis.formats import CONTENT_TYPES, FORMATS, write  # noqa: F401  (re-exported)
-from community.models import Activity, Membership
+from community.models import Membership
 
 KINDS = ("report", "members")
 CHUNK = 2000
@@ -359,17 +359,10 @@ def _interactions(scope, period):
 
 
 def _levels(scope, period):
-    last = (
-        _ledger(scope)
-        .filter(verb=LEVEL_CHANGED, created_at__lt=period.cutoff, target_user_id__isnull=False)
-        .values("community_id", "target_user_id")
-        .annotate(last=Max("id"))
-        .values("last")
-    )
     return (
-        Activity.objects.filter(id__in=last)
+        ledger.last_levels(scope, period.cutoff)
+        .filter(community_id__in=scope.ids)
         .order_by("community_id", "target_user_id")
-        .values_list("community_id", "target_user_id", "data__after")
         .iterator(chunk_size=CHUNK)
     )
 

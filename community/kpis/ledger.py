@@ -3,6 +3,11 @@
 import math
 import statistics
 
+from django.db.models import Max
+
+from community.kpis.definitions import LEVEL_CHANGED
+from community.models import Activity
+
 
 def entries(scope, verbs, since, until):
     """The scope's entries of ``verbs`` (a name or names) in ``[since, until)``."""
@@ -31,3 +36,20 @@ def percentile(values, q):
     ordered = sorted(values)
     rank = max(1, math.ceil(q / 100 * len(ordered)))
     return float(ordered[rank - 1])
+
+
+def last_levels(scope, cutoff):
+    """Each member's level in each community of the scope at ``cutoff``: the ``after`` rank
+    of their last ``level.changed`` entry before it (the greatest id: entries are numbered
+    as they are written), as ``(community_id, user_id, rank)``. Members whose account was
+    deleted are left out; so are members who never changed level."""
+    last = (
+        scope.ledger()
+        .filter(verb=LEVEL_CHANGED, created_at__lt=cutoff, target_user_id__isnull=False)
+        .values("community_id", "target_user_id")
+        .annotate(last=Max("id"))
+        .values("last")
+    )
+    return Activity.objects.filter(id__in=last).values_list(
+        "community_id", "target_user_id", "data__after"
+    )

@@ -9,8 +9,7 @@ defines every figure.
 
 from collections import Counter
 
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, Q
 
 from community.kpis import definitions as d
 from community.kpis import ledger, registry
@@ -196,20 +195,7 @@ def social(scope, period):
 
 
 def _levels(scope, period):
-    latest = (
-        scope.ledger()
-        .filter(verb=d.LEVEL_CHANGED, created_at__lt=period.cutoff, target_user__isnull=False)
-        .annotate(
-            recency=Window(
-                RowNumber(),
-                partition_by=[F("community_id"), F("target_user_id")],
-                order_by=[F("created_at").desc(), F("id").desc()],
-            )
-        )
-        .filter(recency=1)
-        .values_list("data__after", flat=True)
-    )
-    per_rank = Counter(latest)
+    per_rank = Counter(rank for _c, _u, rank in ledger.last_levels(scope, period.cutoff))
     return {str(rank): per_rank[rank] for rank in sorted(per_rank, key=_rank_order)}
 
 

@@ -22,8 +22,31 @@ On PostgreSQL it runs ANALYZE at the end, as autovacuum would some time after a 
 load: without statistics the planner misjudges the fresh tables. (SQLite gets none,
 like a deployment where nobody runs ANALYZE.)
 
-What it does not write: Activity rows (KPIs of seeded data read as zero), reactions,
-votes, revisions, notifications, badges.
+By default it writes no Activity rows (KPIs of seeded data read as zero) and no
+reactions; the KPI benchmarks ask for them (``_seed_extras``):
+
+- ``--reactions N``: about N reactions (a skewed number per post, N / expected posts on
+  average), each by a member other than the post's author, each (member, kind) once per
+  post, mostly within a day of the post; ``Post.reaction_counts`` and
+  ``Thread.reaction_count`` match them;
+- ``--ledger``: the entries the actions would have written, at the same times:
+  ``membership.joined`` per membership, ``thread.created`` (kind, opening post) per
+  thread, ``post.created`` (thread, ``first_response`` true for the reply that set
+  ``first_response_at``) per reply, ``reaction.added`` (kind; the post's author as
+  target) per reaction, ``answer.accepted`` (thread; by the question's author, after the
+  answer) per accepted answer; about a fifth of the threads are questions;
+- ``--join-spread``: half of the members found each community, the others join one
+  after the other over the year (in another order per community), and every post and
+  reaction is by a member who has joined by then (so "new members" and retention
+  cohorts have data); without it everyone joins a year ago, as before;
+- ``--crm-share F``: that share of the members consent to the CRM export
+  (``Profile.share_with_crm``).
+
+These draw from a random stream of their own: for a given ``--seed`` the members,
+threads and posts are the same with or without them (but for ``--join-spread``, which
+changes who writes).
+
+What it never writes: votes, revisions, notifications, badges.
 
 Every account shares one known password (hashed once, the same hash for all: hashing
 a million passwords would take hours), so the command refuses to run with
@@ -47,100 +70,20 @@ from django.utils.text import slugify
 from community.models import Community, Membership, Profile, User
 from community.validators import skeleton
 from forums import markdown
+from forums.management.commands._seed_extras import Extras
+from forums.management.commands._seed_specs import (
+    TITLE_STARTS,
+    WORDS,
+    body_pool,
+    parse_counts,
+    parse_distribution,
+)
 from forums.models import Post, Thread
 
 SCALE_PASSWORD = "scale-bench-2026"
 BATCH = 2000
 THREAD_CHUNK = 5000
 SPREAD_DAYS = 365
-
-WORD_TEXT = (
-    "bike frame wheel brake chain saddle battery motor range charger light pedal gear "
-    "derailleur tyre pressure commute ride weekend mountain city cargo urban trekking race "
-    "warranty repair service shop order delivery colour size fit comfort speed climb "
-    "rain winter summer lock rack bag app update firmware display sensor torque cable "
-    "noise squeak rattle upgrade accessory helmet mirror bell fender kickstand"
-)
-WORDS = WORD_TEXT.split()
-TITLE_STARTS = (
-    "How do I",
-    "Question about",
-    "Idea:",
-    "My experience with",
-    "Problem with",
-    "Tips for",
-    "Anyone else with",
-    "Best way to handle",
-    "Review of",
-    "Looking for advice on",
-)
-
-
-def parse_distribution(spec):
-    """ "N" (every thread), "A-B" (uniform) or "A-B:tail" (most threads short)."""
-    text = str(spec).strip()
-    tail = text.endswith(":tail")
-    if tail:
-        text = text[: -len(":tail")]
-    try:
-        if "-" in text:
-            low, high = (int(part) for part in text.split("-", 1))
-        else:
-            low = high = int(text)
-    except ValueError:
-        raise CommandError(
-            f"--posts-per-thread: expected N, A-B or A-B:tail, not {spec!r}."
-        ) from None
-    if low < 1 or high < low:
-        raise CommandError("--posts-per-thread: need 1 <= A <= B.")
-
-    def draw(rng):
-        if low == high:
-            return low
-        if tail:
-            return low + int((high - low + 1) * rng.random() ** 3)
-        return rng.randint(low, high)
-
-    return draw
-
-
-def parse_counts(spec):
-    if not spec:
-        return []
-    try:
-        counts = [int(part) for part in str(spec).split(",") if part.strip()]
-    except ValueError:
-        raise CommandError(
-            f"--page-threads: expected numbers like 1,20,100, not {spec!r}."
-        ) from None
-    if any(count < 1 for count in counts):
-        raise CommandError("--page-threads: every thread has at least 1 post.")
-    return counts
-
-
-def body_pool(rng, size):
-    """``size`` distinct Markdown bodies of varied shape and length."""
-    bodies = []
-    for index in range(size):
-        paragraphs = []
-        for _ in range(rng.randint(1, 4)):
-            words = [rng.choice(WORDS) for _ in range(rng.randint(8, 60))]
-            words[0] = words[0].capitalize()
-            if rng.random() < 0.3:
-                spot = rng.randrange(len(words))
-                words[spot] = f"**{words[spot]}**"
-            if rng.random() < 0.2:
-                spot = rng.randrange(len(words))
-                words[spot] = f"[{words[spot]}](https://example.com/{words[spot]})"
-            paragraphs.append(" ".join(words) + ".")
-        if rng.random() < 0.2:
-            paragraphs.append(
-                "\n".join(f"- {rng.choice(WORDS)} {rng.choice(WORDS)}" for _ in range(3))
-            )
-        if rng.random() < 0.1:
-            paragraphs.append(f"`{rng.choice(WORDS)}_{index}()` returns `{rng.choice(WORDS)}`.")
-        bodies.append("\n\n".join(paragraphs))
-    return bodies
 
 
 class Command(BaseCommand):
@@ -189,6 +132,25 @@ class Command(BaseCommand):
             "--json", action="store_true", help="Print the summary as one JSON object."
         )
         parser.add_argument(
+            "--reactions", type=int, default=0, help="About this many reactions (default 0)."
+        )
+        parser.add_argument(
+            "--ledger",
+            action="store_true",
+            help="Also write the Activity entries the actions would have written.",
+        )
+        parser.add_argument(
+            "--join-spread",
+            action="store_true",
+            help="Half of the members join later, over the year (authors have joined first).",
+        )
+        parser.add_argument(
+            "--crm-share",
+            type=float,
+            default=0.0,
+            help="Share of the members who consent to the CRM export (0 to 1, default 0).",
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="Run with DJANGO_DEBUG=0 (known password), and seed again under the next "
@@ -204,9 +166,11 @@ class Command(BaseCommand):
         for name in ("communities", "members"):
             if options[name] < 1:
                 raise CommandError(f"--{name} must be at least 1.")
-        for name in ("threads", "threads_per_other", "big_thread_posts"):
+        for name in ("threads", "threads_per_other", "big_thread_posts", "reactions"):
             if options[name] < 0:
                 raise CommandError(f"--{name.replace('_', '-')} must not be negative.")
+        if not 0 <= options["crm_share"] <= 1:
+            raise CommandError("--crm-share must be between 0 and 1.")
         self.verbosity = options["verbosity"]
         self.quiet = options["json"] or self.verbosity == 0
         self.rng = random.Random(options["seed"])
@@ -218,6 +182,21 @@ class Command(BaseCommand):
         self.now = timezone.now()
         self.pins_left = 0
         self.counts = {"users": 0, "communities": 0, "memberships": 0, "threads": 0, "posts": 0}
+        self.extras = Extras(
+            seed=options["seed"],
+            now=self.now,
+            spread_days=SPREAD_DAYS,
+            reactions=options["reactions"],
+            ledger=options["ledger"],
+            join_spread=options["join_spread"],
+            crm_share=options["crm_share"],
+        )
+        self.extras.expect_posts(
+            (options["threads"] + options["threads_per_other"] * (options["communities"] - 1))
+            * self.draw.mean
+            + sum(page_counts)
+            + options["big_thread_posts"]
+        )
 
         bodies = body_pool(self.rng, max(options["bodies"], 1))
         self.bodies = [(body, markdown.render(body)) for body in bodies]
@@ -262,6 +241,7 @@ class Command(BaseCommand):
             "database": connection.vendor,
             "seconds": round(elapsed, 2),
             **self.counts,
+            **self.extras.counts,
         }
         if options["json"]:
             self.stdout.write(json.dumps(summary))
@@ -270,7 +250,9 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"seed_scale: {self.counts['users']} members, {self.counts['communities']} "
                 f"communities, {self.counts['memberships']} memberships, "
-                f"{self.counts['threads']} threads, {self.counts['posts']} posts "
+                f"{self.counts['threads']} threads, {self.counts['posts']} posts, "
+                f"{self.extras.counts['reactions']} reactions, "
+                f"{self.extras.counts['activity']} ledger entries "
                 f"on {connection.vendor} in {elapsed:.1f} s."
             )
         )
@@ -339,6 +321,7 @@ class Command(BaseCommand):
                             display_name=f"Rider {user.username.rsplit('_', 1)[1]}"
                             if self.rng.random() < 0.5
                             else "",
+                            share_with_crm=self.extras.shares_with_crm(),
                         )
                         for user in users
                     ],
@@ -375,11 +358,12 @@ class Command(BaseCommand):
                 for index in range(count)
             ]
         )
-        joined = self.now - timedelta(days=SPREAD_DAYS)
+        self.extras.set_members(self.member_ids, communities)
+        joined_at = self.extras.joined_at  # a year ago, or spread (--join-spread)
         for community in communities:
             for start in range(0, len(self.member_ids), BATCH):
                 with transaction.atomic():
-                    Membership.objects.bulk_create(
+                    created = Membership.objects.bulk_create(
                         [
                             Membership(
                                 community_id=community.pk,
@@ -388,13 +372,17 @@ class Command(BaseCommand):
                                 if user_id == manager_id
                                 else Membership.Role.MEMBER,
                                 state=Membership.State.ACTIVE,
-                                created_at=joined,
-                                joined_at=joined,
+                                created_at=joined_at(community.pk, index),
+                                joined_at=joined_at(community.pk, index),
                             )
-                            for user_id in self.member_ids[start : start + BATCH]
+                            for index, user_id in enumerate(
+                                self.member_ids[start : start + BATCH], start=start
+                            )
                         ],
                         batch_size=BATCH,
                     )
+                    self.extras.memberships(created)
+                    self.extras.flush()
             self.counts["memberships"] += len(self.member_ids)
         self.counts["communities"] += len(communities)
         return communities
@@ -410,10 +398,9 @@ class Command(BaseCommand):
         return ids
 
     def _chunk(self, community, size, posts_for, title, offset):
-        rng, now = self.rng, self.now
-        members = self.member_ids
+        rng, now, extras = self.rng, self.now, self.extras
         span = SPREAD_DAYS * 86400
-        plans = []  # (thread, [(author_id, created_at, body_index)])
+        plans = []  # (thread, [(author_id, created_at, body_index)], [reactions per post])
         for index in range(size):
             kind = rng.choices(
                 (Thread.Kind.DISCUSSION, Thread.Kind.QUESTION, Thread.Kind.IDEA), (7, 2, 1)
@@ -424,8 +411,12 @@ class Command(BaseCommand):
             if pinned:
                 kind = Thread.Kind.ANNOUNCEMENT
                 self.pins_left -= 1
-            author = rng.choice(members)
-            created = now - timedelta(seconds=rng.randrange(3600, span))
+            if extras.join_spread:  # an author who has joined by then
+                created = now - timedelta(seconds=rng.randrange(3600, span))
+                author = extras.pick(rng, community.pk, created)
+            else:  # the draws in their first order: the same data for a given --seed
+                author = extras.pick(rng, community.pk, None)
+                created = now - timedelta(seconds=rng.randrange(3600, span))
             n = posts_for(index)
             # Post times: sorted points between the thread's creation and now.
             gap = (now - created).total_seconds()
@@ -433,11 +424,12 @@ class Command(BaseCommand):
             posts = [(author, created, rng.randrange(len(self.bodies)))]
             first_response = None
             for seconds in offsets:
-                poster = rng.choice(members)
                 at = created + timedelta(seconds=seconds)
+                poster = extras.pick(rng, community.pk, at)
                 posts.append((poster, at, rng.randrange(len(self.bodies))))
                 if first_response is None and poster != author:
                     first_response = at
+            reactions = [extras.reactions_for(community.pk, a, at) for a, at, _b in posts]
             words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 5)))
             thread = Thread(
                 community_id=community.pk,
@@ -450,13 +442,16 @@ class Command(BaseCommand):
                 created_at=created,
                 last_activity_at=posts[-1][1],
                 first_response_at=first_response,
+                reaction_count=sum(len(given) for given in reactions),
             )
-            plans.append((thread, posts))
-        threads = Thread.objects.bulk_create([t for t, _ in plans], batch_size=BATCH)
+            plans.append((thread, posts, reactions))
+        threads = Thread.objects.bulk_create([t for t, _p, _r in plans], batch_size=BATCH)
         # Posts in thread order and number order, so that ids grow with numbers.
         rows = []
-        for thread, posts in plans:
-            for number, (author_id, at, body_index) in enumerate(posts, start=1):
+        for thread, posts, reactions in plans:
+            for number, ((author_id, at, body_index), given) in enumerate(
+                zip(posts, reactions, strict=True), start=1
+            ):
                 body, html = self.bodies[body_index]
                 rows.append(
                     Post(
@@ -466,19 +461,22 @@ class Command(BaseCommand):
                         body=body,
                         html=html,
                         created_at=at,
+                        reaction_counts=extras.counters(given),
                     )
                 )
         created_posts = Post.objects.bulk_create(rows, batch_size=BATCH)
         # Some questions with replies get an accepted answer (a reply, never the question).
         accepted = []
         position = 0
-        for thread, posts in plans:
+        for thread, posts, _reactions in plans:
             if thread.kind == Thread.Kind.QUESTION and len(posts) > 1 and rng.random() < 0.3:
                 thread.accepted_post_id = created_posts[position + rng.randrange(1, len(posts))].pk
                 accepted.append(thread)
             position += len(posts)
         if accepted:
             Thread.objects.bulk_update(accepted, ["accepted_post"], batch_size=500)
+        if extras.rate or extras.ledger:
+            extras.chunk(plans, created_posts)
         self.counts["threads"] += len(threads)
         self.counts["posts"] += len(created_posts)
         return [thread.pk for thread in threads]
