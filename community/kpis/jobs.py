@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 from django_tasks import task
 
+from community import permissions
 from community.kpis import period as periods
 from community.kpis import scope as scopes
 from community.models import Community, ExportJob
@@ -55,10 +56,8 @@ def may_see(job, user):
     manager demoted or removed since loses their exports with their role)."""
     if job.requester_id != user.pk:
         return False
-    from community.kpis import actions
-
     try:
-        actions.check_scope(user, job_scope(job))
+        permissions.check_view_kpi_scope(user, job_scope(job))
     except (PermissionDenied, Http404):
         return False
     return True

@@ -33,6 +33,16 @@ def check_view_site_kpis(user):
         raise Forbidden(_("Only site staff can see the site-wide figures."))
 
 
+def check_view_kpi_scope(user, scope):
+    """Raise unless ``user`` may read (and export) the figures of a ``community.kpis``
+    scope: the site's for staff, each of its communities' otherwise."""
+    if scope.site:
+        check_view_site_kpis(user)
+        return
+    for community in scope.communities:
+        check_view_kpis(user, community)
+
+
 def filter_kpi_communities(user, queryset=None):
     """The communities whose figures ``user`` may read: all for staff, else those they manage."""
     queryset = Community.objects.all() if queryset is None else queryset

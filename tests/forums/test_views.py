@@ -172,10 +172,11 @@ def test_jump_to_the_first_unread_post(client, forum):
 # their state (read position, watch, vote), one for the header's unread notifications
 # count, and on their first page one for the menu's unread achievements, one for
 # moderation's chrome (unread notices, the two-factor banner) and one for the menu's
-# unread content notices (cms): FIRST_PAGE, cached afterwards. The thread's tags cost
+# unread content notices (cms) and one for the menu's Figures link (whether they manage a
+# community: community.kpis.slots): FIRST_PAGE, cached afterwards. The thread's tags cost
 # nothing in a community without tags (cached).
-EXPECTED_THREAD_QUERIES = (3, 8)
-FIRST_PAGE = 3
+EXPECTED_THREAD_QUERIES = (3, 9)
+FIRST_PAGE = 4
 
 
 @pytest.mark.django_db
