@@ -4,18 +4,24 @@ Split from ``engagement`` by topic: both read who the members are (joins, levels
 fields) rather than how much they interact.
 """
 
-from bisect import bisect_left
 from collections import Counter, defaultdict
 from datetime import timedelta
 
-from django.db.models import Subquery
+from django.db.models import (
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Value,
+)
 from django.utils.translation import gettext as _
 
 from community.kpis import definitions, ledger
-from community.kpis.engagement import _as_date, local_day, midnight, top_share
-from community.models import ProfileField, ProfileFieldValue
+from community.kpis.engagement import midnight, top_share
+from community.models import Activity, ProfileField, ProfileFieldValue
 
-# Retention: a member is retained if they interact on days 30 to 59 after the day they
+# Retention: a member is retained if they interact between 30 and 60 days after they
 # joined (the 30 days that follow their first 30).
 RETAINED_FROM, RETAINED_UNTIL = 30, 60
 # Engaged profile: the top 10 % of people by interactions; cells of fewer people are
@@ -38,16 +44,26 @@ def _next_month(month):
 
 def retention(scope, period):
     """``[{cohort, joined, active_after_30_days, share, complete}]`` for every calendar
-    month the range touches (two queries).
+    month the range touches (one query).
 
     A cohort is the memberships (community, account) whose join or approval entry falls in
-    the month; a member is retained if they interacted in that community on days 30 to 59
-    after the day they joined. A cohort is ``complete`` once the last of those windows
-    has ended; before that its figures are "so far".
+    the month; a member is retained if they interacted in that community between 30 and 60
+    days after the moment they joined. A cohort is ``complete`` once the last of those
+    windows has ended; before that its figures are "so far".
+
+    Each join asks the ledger whether such an interaction exists (an ``EXISTS`` on the
+    member's own entries, through the index on ``actor``): no interaction is loaded.
     """
     tz, now = period.tz, period.now
     months = list(_months(period.start, period.end))
     first, after = months[0], _next_month(months[-1])
+    window = {
+        "actor_id": OuterRef("target_user_id"),
+        "community_id": OuterRef("community_id"),
+        "verb__in": definitions.INTERACTION_VERBS,
+        "created_at__gte": _shifted(RETAINED_FROM),
+        "created_at__lt": _shifted(RETAINED_UNTIL),
+    }
     joins = (
         scope.ledger()
         .filter(
@@ -56,43 +72,32 @@ def retention(scope, period):
             created_at__gte=midnight(first, tz),
             created_at__lt=min(midnight(after, tz), now),
         )
-        .values_list("target_user_id", "community_id", "created_at")
+        .annotate(retained=Exists(Activity.objects.filter(**window)))
+        .values_list("created_at", "retained")
     )
-    joined = [(user, community, at.astimezone(tz).date()) for user, community, at in joins]
-    days = defaultdict(list)  # (account, community) -> sorted active days
-    since = midnight(first + timedelta(days=RETAINED_FROM), tz)
-    until = min(midnight(after + timedelta(days=RETAINED_UNTIL), tz), now)
-    if joined and since < until:
-        rows = (
-            ledger.entries(scope, definitions.INTERACTION_VERBS, since, until)
-            .filter(actor_id__in=Subquery(joins.values("target_user_id")))
-            .annotate(day=local_day(tz, since, until))
-            .values_list("actor_id", "community_id", "day")
-            .distinct()
-        )
-        for user, community, day in rows.iterator(chunk_size=10000):
-            days[(user, community)].append(_as_date(day))
-        for found in days.values():
-            found.sort()
     cohorts = {month: [0, 0] for month in months}
-    for user, community, day in joined:
-        cohort = cohorts[day.replace(day=1)]
+    for at, retained in joins.iterator(chunk_size=10000):
+        cohort = cohorts[at.astimezone(tz).date().replace(day=1)]
         cohort[0] += 1
-        active = days.get((user, community), ())
-        i = bisect_left(active, day + timedelta(days=RETAINED_FROM))
-        if i < len(active) and active[i] < day + timedelta(days=RETAINED_UNTIL):
-            cohort[1] += 1
+        cohort[1] += bool(retained)
     return [
         {
             "cohort": month.strftime("%Y-%m"),
             "joined": joined_count,
             "active_after_30_days": retained,
             "share": ledger.share(retained, joined_count),
-            "complete": midnight(_next_month(month) + timedelta(days=RETAINED_UNTIL - 1), tz)
-            <= now,
+            "complete": midnight(_next_month(month), tz) + timedelta(days=RETAINED_UNTIL) <= now,
         }
         for month, (joined_count, retained) in cohorts.items()
     ]
+
+
+def _shifted(days):
+    """The joining moment (of the outer query's entry) plus ``days``."""
+    return ExpressionWrapper(
+        OuterRef("created_at") + Value(timedelta(days=days), output_field=DurationField()),
+        output_field=DateTimeField(),
+    )
 
 
 def _cell(count):

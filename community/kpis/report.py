@@ -53,13 +53,15 @@ class _Figures:
         first = min(self.previous.start - timedelta(days=6), anchor - timedelta(days=29))
         self.table = engagement.DayTable(scope, first, period.cutoff, period.tz)
         self.timeline = membership.Timeline(scope, self.previous.since, period.cutoff)
+        # The questions of the range and of the previous one, read once for every use.
+        self.asked = support.Asked(scope, self.previous.since, period.cutoff)
         self._series = {}
 
     def series(self, granularity):
         """The series points of ``granularity`` over the range (cached)."""
         if granularity not in self._series:
             buckets = self.period.buckets(granularity)
-            questions = support.series(self.scope, buckets, now=self.period.now)
+            questions = support.series(self.scope, buckets, now=self.period.now, asked=self.asked)
             self._series[granularity] = [
                 self._point(bucket, questions.get(bucket.label, {})) for bucket in buckets
             ]
@@ -89,7 +91,9 @@ class _Figures:
         previous, last = self.previous, self.previous_last
         total = self.timeline.total_at(previous.cutoff)
         interactions = self.table.interactions(previous.start, last)[0] if last else 0
-        questions = support.series(self.scope, [whole(previous)], now=self.period.now)
+        questions = support.series(
+            self.scope, [whole(previous)], now=self.period.now, asked=self.asked
+        )
         questions = questions.get(previous.start.isoformat(), {})
         return {
             "interactions": interactions,
@@ -108,7 +112,7 @@ class _Figures:
         period = self.period
         counts = engagement.by_community(self.scope, period, self.last)
         members = self.timeline.by_community()
-        questions = support.by_community(self.scope, period)
+        questions = support.by_community(self.scope, period, asked=self.asked)
         rows = []
         for community in self.scope.communities:
             found = counts.get(community.pk, {})
@@ -161,7 +165,7 @@ def build(scope, period, *, goals=True, communities=False):
         "people_talking_about_this": engagement.talking(table, last),
         "posts_per_active_member": engagement.posts_per_active_member(by_kind, members["active"]),
         "participation": engagement.participation(ranked),
-        "questions": support.questions(scope, period),
+        "questions": support.questions(scope, period, asked=figures.asked),
         "ideas": sections.ideas(scope, period),
         "content": sections.content(scope, period),
         "moderation": sections.moderation(scope, period),

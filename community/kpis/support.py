@@ -16,11 +16,13 @@ happened afterwards does not change a past period's figures, and a response afte
 cutoff does not count yet. A question unanswered at the cutoff counts in the first-response
 median and p90 with its waiting time so far: it is never dropped.
 
-Queries: four for ``questions`` (questions, first responses, answers, deflections) and one
-for the targets; three and one for ``series``, whatever the number of buckets. Per-question
+Queries: three to load the questions with their first responses and answers (``Asked``),
+one for the targets, one for deflections, whatever the number of buckets; the report
+loads once for its range and the previous one. Per-question
 arithmetic runs on tuples (thread id, community id, times), never on whole rows.
 """
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -72,17 +74,36 @@ class Question:
         return first if state else None
 
 
-def questions(scope, period):
-    """The ``questions`` block of the report for ``period`` (see the module docstring)."""
+class Asked:
+    """The questions asked in ``[since, cutoff)`` with their responses and answers up to
+    ``cutoff``, loaded once (three queries, and one for the targets) and then asked for
+    any range inside: a question's figures are judged at a cutoff of the caller's
+    choosing (``Question.responded_by``, ``accepted_at``), so the report loads its range
+    and the previous one together and serves its series, goals and communities from it.
+    """
+
+    def __init__(self, scope, since, cutoff):
+        self.since, self.cutoff = since, cutoff
+        self.questions = _load(scope, since, cutoff)  # in the order they were asked
+        self.times = [q.asked for q in self.questions]
+        self.targets = registry.response_targets({q.community for q in self.questions})
+
+    def between(self, since, until):
+        """The questions asked in ``[since, until)``, a range inside what was loaded."""
+        return self.questions[bisect_left(self.times, since) : bisect_left(self.times, until)]
+
+
+def questions(scope, period, *, asked=None):
+    """The ``questions`` block of the report for ``period`` (see the module docstring);
+    ``asked``: what the report loaded already (``Asked``), else loaded here."""
     cutoff = period.cutoff
-    asked = _load(scope, period.since, cutoff)
-    targets = registry.response_targets({q.community for q in asked})
-    figures = _figures(asked, cutoff, targets)
+    asked = asked or Asked(scope, period.since, cutoff)
+    figures = _figures(asked.between(period.since, cutoff), cutoff, asked.targets)
     figures["deflected"] = _deflected(scope, period.since, period.until, period.now)
     return figures
 
 
-def series(scope, buckets, *, now=None):
+def series(scope, buckets, *, now=None, asked=None):
     """``{bucket.label: {...}}``: each bucket's figures as if it were a period of its own
     (its cutoff is its end, or ``now``), so a day's point equals that day's report.
 
@@ -93,12 +114,11 @@ def series(scope, buckets, *, now=None):
         return {}
     now = now or timezone.now()
     since, until = buckets[0].since, buckets[-1].until
-    asked = _load(scope, since, min(until, now))
-    targets = registry.response_targets({q.community for q in asked})
+    asked = asked or Asked(scope, since, min(until, now))
     result = {}
     for bucket in buckets:
-        inside = [q for q in asked if bucket.since <= q.asked < bucket.until]
-        figures = _figures(inside, min(bucket.until, now), targets)
+        cutoff = min(bucket.until, now)
+        figures = _figures(asked.between(bucket.since, cutoff), cutoff, asked.targets)
         result[bucket.label] = {
             "first_response_median_seconds": figures["first_response_median_seconds"],
             "first_response_p90_seconds": figures["first_response_p90_seconds"],
@@ -109,16 +129,15 @@ def series(scope, buckets, *, now=None):
     return result
 
 
-def by_community(scope, period):
+def by_community(scope, period, *, asked=None):
     """``{community_id: figures}``: the ``questions`` block of each community of the scope
     (deflections aside), from one load of the questions (communities side by side)."""
     cutoff = period.cutoff
-    asked = _load(scope, period.since, cutoff)
-    targets = registry.response_targets({q.community for q in asked})
+    asked = asked or Asked(scope, period.since, cutoff)
     grouped = defaultdict(list)
-    for question in asked:
+    for question in asked.between(period.since, cutoff):
         grouped[question.community].append(question)
-    return {pk: _figures(grouped.get(pk, []), cutoff, targets) for pk in scope.ids}
+    return {pk: _figures(grouped.get(pk, []), cutoff, asked.targets) for pk in scope.ids}
 
 
 # --- Reading the ledger -----------------------------------------------------------------
