@@ -393,6 +393,14 @@ class Activity(AppendOnlyModel):
         indexes = [
             models.Index(fields=["community", "created_at"]),
             models.Index(fields=["verb", "created_at"]),
+            # The KPIs (community.kpis, bench/kpis_report.py): counting a range's entries by
+            # member and community from the index alone, without reading the rows...
+            models.Index(
+                fields=["verb", "created_at", "actor", "community"],
+                name="activity_verb_time_actor",
+            ),
+            # ... and a member's own entries in a community over time (retention).
+            models.Index(fields=["actor", "community", "created_at"], name="activity_actor_time"),
         ]
         verbose_name = _("activity")
         verbose_name_plural = _("activities")

@@ -287,6 +287,23 @@ def counted(scope, since, until):
     }
 
 
+def window(scope, period, last):
+    """``{interactions, active_members, people_talking_about_this}`` of a period that the
+    day table does not cover (the previous one), in one aggregate query: the same
+    definitions as ``DayTable`` (deleted accounts' entries count as interactions, not as
+    people)."""
+    if last is None:
+        return {"interactions": 0, "active_members": 0, "people_talking_about_this": 0}
+    week = midnight(last - timedelta(days=6), period.tz)
+    since, cutoff = period.since, period.cutoff
+    in_range = Q(created_at__gte=since)
+    return ledger.entries(scope, definitions.INTERACTION_VERBS, min(since, week), cutoff).aggregate(
+        interactions=Count("id", filter=in_range),
+        active_members=Count("actor", filter=in_range, distinct=True),
+        people_talking_about_this=Count("actor", filter=Q(created_at__gte=week), distinct=True),
+    )
+
+
 def by_community(scope, period, last):
     """``{community id: {interactions, active_members, people_talking_about_this}}`` of
     each community of the scope (one GROUP BY community)."""

@@ -48,9 +48,10 @@ class _Figures:
         self.previous = period.previous()
         self.previous_last = engagement.last_day(self.previous)
         anchor = self.last or period.start
-        # The day table reaches back to the previous period, 7 days before it (its people
-        # talking about it) and 30 days before the last day (MAU).
-        first = min(self.previous.start - timedelta(days=6), anchor - timedelta(days=29))
+        # The day table reaches back 7 days before the range (its first day's people talking
+        # about it) and 30 days before the last day (MAU); the previous period's few
+        # figures come from one aggregate query of their own (``engagement.window``).
+        first = min(period.start - timedelta(days=6), anchor - timedelta(days=29))
         self.table = engagement.DayTable(scope, first, period.cutoff, period.tz)
         self.timeline = membership.Timeline(scope, self.previous.since, period.cutoff)
         # The questions of the range and of the previous one, read once for every use.
@@ -90,17 +91,17 @@ class _Figures:
     def previous_block(self):
         previous, last = self.previous, self.previous_last
         total = self.timeline.total_at(previous.cutoff)
-        interactions = self.table.interactions(previous.start, last)[0] if last else 0
+        window = engagement.window(self.scope, previous, last)
         questions = support.series(
             self.scope, [whole(previous)], now=self.period.now, asked=self.asked
         )
         questions = questions.get(previous.start.isoformat(), {})
         return {
-            "interactions": interactions,
-            "interaction_rate": ledger.share(interactions, total),
-            "people_talking_about_this": engagement.talking(self.table, last),
+            "interactions": window["interactions"],
+            "interaction_rate": ledger.share(window["interactions"], total),
+            "people_talking_about_this": window["people_talking_about_this"],
             "members_total": total,
-            "active_members": self.table.distinct(previous.start, last) if last else 0,
+            "active_members": window["active_members"],
             "new_members": self.timeline.new_between(previous.since, previous.cutoff),
             "first_response_median_seconds": questions.get("first_response_median_seconds"),
             "answered_within_target_share": questions.get("answered_within_target_share"),
