@@ -44,11 +44,11 @@ BENCH_SETTINGS = '''\
 """Benchmark settings: production settings, plain static storage, quiet logs."""
 
 from community.site.settings import *  # noqa: F403
-from community.site.settings import VAR_DIR
+from community.site.settings import STORAGES, VAR_DIR
 
 STATIC_ROOT = VAR_DIR / "static"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING = {
