@@ -21,26 +21,6 @@ import _server as S  # noqa: E402
 
 POSTS_PER_THREAD = "1-9"  # 5 on average
 MIB = 1024 * 1024
-# _server's bench settings replace STORAGES whole, losing the site's "cms_files" and
-# "kpi_exports" storages (migrate fails): these keep them and swap only static files.
-SETTINGS = '''\
-"""KPI bench settings: production settings, plain static storage, quiet logs."""
-
-from community.site.settings import *  # noqa: F403
-from community.site.settings import STORAGES, VAR_DIR
-
-STATIC_ROOT = VAR_DIR / "static"
-STORAGES = {
-    **STORAGES,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-}
-'''
 
 
 def add_common(parser):
@@ -102,7 +82,7 @@ def seed_options(size):
 
 def environment(workdir):
     env = S.base_env(workdir)
-    (workdir / "bench_settings.py").write_text(SETTINGS)
+    (workdir / "bench_settings.py").write_text(S.BENCH_SETTINGS)
     return env
 
 
@@ -130,6 +110,7 @@ def database(engine, size, args):
             workdir = args.dir / f"sqlite-{name}"
             if marker.exists() and (workdir / "db.sqlite3").exists():
                 db = S.Database(engine, workdir, environment(workdir))
+                db.migrate()  # a kept database gets the migrations written since (indexes)
                 return db, json.loads(marker.read_text()), False
             shutil.rmtree(workdir, ignore_errors=True)
             workdir.mkdir(parents=True)
@@ -141,6 +122,7 @@ def database(engine, size, args):
             env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{pg_name}"
             db = S.Database(engine, workdir, env, pg_name=pg_name)
             if marker.exists() and _pg_exists(pg_name):
+                db.migrate()  # a kept database gets the migrations written since (indexes)
                 return db, json.loads(marker.read_text()), False
             S._pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
             S._pg_admin(f'CREATE DATABASE "{pg_name}"')
